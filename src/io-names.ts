@@ -1,0 +1,28 @@
+// Every input and output the action declares, in one place. A test keeps
+// this list and action.yml equal in both directions.
+export const INPUTS = {
+  mode: 'mode',
+  stage: 'stage',
+  region: 'region',
+  frontendFlag: 'frontend-flag',
+  apiFlag: 'api-flag',
+  ingestionFlag: 'ingestion-flag',
+  mongodbUri: 'mongodb-uri',
+  parkingLotBucket: 'parking-lot-bucket',
+  ingestionBucket: 'ingestion-bucket',
+  batchJobQueue: 'batch-job-queue',
+  staleAfter: 'stale-after',
+  waitTimeout: 'wait-timeout',
+  pollInterval: 'poll-interval',
+  dryRun: 'dry-run',
+  reportPath: 'report-path'
+} as const
+
+export const OUTPUTS = {
+  verdict: 'verdict',
+  blocking: 'blocking',
+  report: 'report'
+} as const
+
+export const MODES = ['enter', 'check', 'exit'] as const
+export type Mode = (typeof MODES)[number]

@@ -1,0 +1,91 @@
+// The action: parse the inputs, run one mode, and always publish what it
+// found (report, summary, outputs), whatever happened on the way.
+import * as core from '@actions/core'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { realClock, type CheckDeps } from './check'
+import { createAwsClients, type AwsClients } from './clients'
+import { errorMessage, InputError } from './errors'
+import { INPUTS, OUTPUTS, type Mode } from './io-names'
+import { runCheck } from './modes/check'
+import { runEnter } from './modes/enter'
+import { runExit } from './modes/exit'
+import {
+  blockingCount,
+  conclude,
+  newOutcome,
+  type ModeContext
+} from './outcome'
+import { buildReport } from './build-report'
+import { writeReport } from './report'
+import { parseSettings, type Settings } from './settings'
+import { writeSummary } from './summary'
+
+const MODES: Record<Mode, (ctx: ModeContext) => Promise<void>> = {
+  check: runCheck,
+  enter: runEnter,
+  exit: runExit
+}
+
+export async function run(clock: CheckDeps = realClock): Promise<void> {
+  const startedAt = new Date()
+  const outcome = newOutcome()
+  let settings: Settings | undefined
+  let aws: AwsClients | undefined
+  try {
+    settings = parseSettings((name) => core.getInput(name))
+    core.info(
+      `Mode ${settings.mode} on stage ${settings.stage}${settings.dryRun ? ' (dry run)' : ''}`
+    )
+    aws = createAwsClients(settings.region)
+    await MODES[settings.mode]({ settings, aws, clock, outcome })
+  } catch (error) {
+    conclude(outcome, 'error', errorMessage(error))
+    if (!(error instanceof InputError) && error instanceof Error) {
+      core.debug(error.stack ?? '')
+    }
+  } finally {
+    aws?.destroy()
+  }
+  await publish(settings, outcome, startedAt)
+  if (outcome.verdict !== 'pass') core.setFailed(outcome.reason)
+}
+
+async function publish(
+  settings: Settings | undefined,
+  outcome: ReturnType<typeof newOutcome>,
+  startedAt: Date
+): Promise<void> {
+  const report = buildReport(
+    settings,
+    outcome,
+    startedAt,
+    core.getInput(INPUTS.mode)
+  )
+  const path = reportPath(settings)
+  core.setOutput(OUTPUTS.verdict, report.verdict)
+  core.setOutput(OUTPUTS.blocking, String(blockingCount(outcome)))
+  try {
+    await writeReport(path, report)
+    core.setOutput(OUTPUTS.report, path)
+    core.info(`Report written to ${path}`)
+  } catch (error) {
+    core.warning(
+      `Could not write the report to ${path}: ${errorMessage(error)}`
+    )
+  }
+  try {
+    await writeSummary(report)
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`)
+  }
+}
+
+function reportPath(settings: Settings | undefined): string {
+  if (settings?.reportPath) return settings.reportPath
+  const dir = process.env.RUNNER_TEMP || tmpdir()
+  const name = settings
+    ? `animl-maintenance-gate-${settings.mode}.json`
+    : 'animl-maintenance-gate.json'
+  return join(dir, name)
+}

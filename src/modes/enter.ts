@@ -1,0 +1,24 @@
+// `enter`: close the doors in order. People first (frontend, api), then
+// ingestion, and ingestion only once no zip is still being unpacked, so no
+// image of a running batch is ever parked.
+import { conclude, type ModeContext } from '../outcome'
+import { checkBatches, plural, resolveAndReadFlags, turnFlags } from './steps'
+
+export async function runEnter(ctx: ModeContext): Promise<void> {
+  await resolveAndReadFlags(ctx)
+  if (!(await turnFlags(ctx, ['frontend', 'api'], 'true'))) return
+
+  const blocking = await checkBatches(ctx)
+  if (blocking > 0) {
+    const what = plural(blocking, 'batch', 'batches')
+    conclude(
+      ctx.outcome,
+      'blocked',
+      `${what} or jobs still in flight: ingestion left open; run enter again later`
+    )
+    return
+  }
+
+  if (!(await turnFlags(ctx, ['ingestion'], 'true'))) return
+  conclude(ctx.outcome, 'pass', 'Animl is in maintenance')
+}

@@ -1,0 +1,60 @@
+// Steps that more than one mode takes, each in its own log group.
+import * as core from '@actions/core'
+import { checkInFlight } from '../check'
+import { readFlags, setFlags } from '../flags'
+import { conclude, type ModeContext } from '../outcome'
+import { resolveResources } from '../resources'
+import type { FlagRole } from '../settings'
+
+export async function resolveAndReadFlags(ctx: ModeContext): Promise<void> {
+  await core.group('Resolve resources', async () => {
+    ctx.outcome.resources = await resolveResources(ctx.settings, ctx.aws)
+  })
+  await core.group('Read flags', async () => {
+    ctx.outcome.flags = await readFlags(ctx.settings.flags, ctx.aws)
+  })
+}
+
+/** Sets flags in order; false (and an error verdict) if a write failed. */
+export async function turnFlags(
+  ctx: ModeContext,
+  roles: readonly FlagRole[],
+  value: 'true' | 'false'
+): Promise<boolean> {
+  const title = `Turn ${roles.join(' and ')} ${value === 'true' ? 'on' : 'off'}`
+  return core.group(title, async () => {
+    const { settings, aws, outcome } = ctx
+    const result = await setFlags(
+      outcome.flags,
+      roles,
+      value,
+      aws,
+      settings.dryRun
+    )
+    if (result.error) conclude(outcome, 'error', result.error)
+    return !result.error
+  })
+}
+
+/** Runs the in-flight check; returns the number of blocking entries. */
+export async function checkBatches(ctx: ModeContext): Promise<number> {
+  return core.group('Check batches in flight', async () => {
+    const result = await checkInFlight(
+      ctx.settings,
+      ctx.outcome.resources,
+      ctx.aws,
+      ctx.clock
+    )
+    ctx.outcome.findings = result.findings
+    ctx.outcome.checkedAt = result.checkedAt
+    ctx.outcome.rounds = result.rounds
+    for (const f of result.findings) {
+      core.info(`${f.id}: ${f.status} (${f.phase}; ${f.reason})`)
+    }
+    return result.blocking
+  })
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`
+}

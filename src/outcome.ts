@@ -1,0 +1,50 @@
+// What a mode found and did, filled in step by step, so that a run that
+// stops part-way still reports exactly what happened before it stopped.
+import type { AwsClients } from './clients'
+import type { CheckDeps } from './check'
+import type { Finding } from './classify'
+import type { DrainResult } from './drain'
+import type { FlagState } from './flags'
+import type { Verdict } from './report'
+import type { Resources } from './resources'
+import type { Settings } from './settings'
+
+export interface Outcome {
+  verdict: Verdict
+  reason: string
+  resources: Resources
+  flags: FlagState[]
+  findings: Finding[]
+  checkedAt?: Date
+  rounds?: number
+  drain?: DrainResult
+  errors: string[]
+}
+
+export interface ModeContext {
+  readonly settings: Settings
+  readonly aws: AwsClients
+  readonly clock: CheckDeps
+  readonly outcome: Outcome
+}
+
+export function newOutcome(): Outcome {
+  return {
+    verdict: 'error',
+    reason: 'The gate stopped before it reached a verdict',
+    resources: {},
+    flags: [],
+    findings: [],
+    errors: []
+  }
+}
+
+export function conclude(outcome: Outcome, verdict: Verdict, reason: string) {
+  outcome.verdict = verdict
+  outcome.reason = reason
+  if (verdict === 'error') outcome.errors.push(reason)
+}
+
+export function blockingCount(outcome: Outcome): number {
+  return outcome.findings.filter((f) => f.status === 'blocking').length
+}
