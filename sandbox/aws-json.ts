@@ -392,9 +392,13 @@ async function handle(
   try {
     const input = await readJson(req)
     stand.calls.push({ service, operation, input })
+    // A rule may also name one parameter, `ssm:PutParameter:/a/b`, so a
+    // test can make a run fail part-way.
+    const name = (input as { Name?: unknown }).Name
     if (
       stand.failing.has(`${service}:*`) ||
-      stand.failing.has(`${service}:${operation}`)
+      stand.failing.has(`${service}:${operation}`) ||
+      stand.failing.has(`${service}:${operation}:${String(name)}`)
     ) {
       throw new AwsError('InternalFailure', 'Injected failure', 500)
     }
