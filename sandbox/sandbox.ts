@@ -131,19 +131,13 @@ function cloneDocs(mongo: Record<string, Document[]>) {
   return EJSON.parse(text, { relaxed: true }) as Record<string, Document[]>
 }
 
-type StoredObject = { key: string }
+// The slice of fauxqs's internal S3Store that the listing fix touches.
 type Listing = {
-  objects: StoredObject[]
+  objects: { key: string }[]
   commonPrefixes: string[]
   isTruncated: boolean
 }
-type ListOptions = {
-  prefix?: string
-  delimiter?: string
-  maxKeys?: number
-  startAfter?: string
-  marker?: string
-}
+type ListOptions = Record<string, string | number | undefined>
 type ListFn = ((bucket: string, o?: ListOptions) => Listing) & {
   byteOrder?: true
 }
@@ -151,11 +145,15 @@ type ListFn = ((bucket: string, o?: ListOptions) => Listing) & {
 // fauxqs 2.4 sorts a listing with localeCompare but pages with `<=`, so
 // past 1,000 keys it skips keys whose two orders disagree (case, spaces,
 // accents), and the gate would miss parked images. S3 lists in UTF-8 byte
-// order: patch fauxqs's store to page that way.
+// order: patch fauxqs's store (its prototype, once per process) to page
+// that way.
 async function listInByteOrder(): Promise<void> {
   const file = '../node_modules/fauxqs/dist/s3/s3Store.js'
-  const { S3Store } = await import(new URL(file, import.meta.url).href)
-  const proto = S3Store?.prototype as { listObjects?: ListFn } | undefined
+  const store = await import(new URL(file, import.meta.url).href).catch(
+    () => undefined
+  )
+  const proto = store?.S3Store?.prototype as
+    { listObjects?: ListFn } | undefined
   const original = proto?.listObjects
   if (!proto || !original) {
     console.warn('sandbox: cannot fix fauxqs listing order; lists may skip')
@@ -163,8 +161,8 @@ async function listInByteOrder(): Promise<void> {
   }
   if (original.byteOrder) return
   const patched: ListFn = function (this: unknown, bucket, o = {}) {
-    const after = Buffer.from(o.startAfter || o.marker || '')
-    const max = o.maxKeys ?? 1000
+    const after = Buffer.from(String(o.startAfter || o.marker || ''))
+    const max = Number(o.maxKeys ?? 1000)
     const { prefix, delimiter } = o
     const everything = { prefix, delimiter, maxKeys: Infinity }
     const all = original.call(this, bucket, everything)
@@ -222,25 +220,19 @@ async function writeObject(s3: S3Client, bucket: string, o: ScenarioObject) {
     new CreateMultipartUploadCommand({ ...base, ContentType: o.contentType })
   )
   const parts = [body.subarray(0, MIN_PART_SIZE), body.subarray(MIN_PART_SIZE)]
-  const etags: string[] = []
-  for (const [i, part] of parts.entries()) {
-    const r = await s3.send(
-      new UploadPartCommand({
-        ...base,
-        UploadId,
-        PartNumber: i + 1,
-        Body: part
-      })
+  const sent = await Promise.all(
+    parts.map((Body, i) =>
+      s3.send(
+        new UploadPartCommand({ ...base, UploadId, PartNumber: i + 1, Body })
+      )
     )
-    etags.push(r.ETag ?? '')
-  }
+  )
+  const Parts = sent.map((r, i) => ({ ETag: r.ETag, PartNumber: i + 1 }))
   await s3.send(
     new CompleteMultipartUploadCommand({
       ...base,
       UploadId,
-      MultipartUpload: {
-        Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 }))
-      }
+      MultipartUpload: { Parts }
     })
   )
 }

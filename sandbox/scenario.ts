@@ -75,7 +75,9 @@ export function readScenario(path: string): Scenario {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
   } catch (e) {
-    throw new Error(`${path}: cannot read scenario: ${(e as Error).message}`)
+    throw new Error(`${path}: cannot read scenario: ${(e as Error).message}`, {
+      cause: e
+    })
   }
   return validateScenario(raw, path)
 }
@@ -161,7 +163,11 @@ function checkObject(c: Check, o: unknown, at: string): void {
   const obj = c.object(o, at)
   c.string(obj.key, `${at}.key`)
   const size = c.count(obj.size, `${at}.size`)
-  c.string(obj.contentType, `${at}.contentType`)
+  // fauxqs answers 415 to a PUT whose type is not `type/subtype`.
+  if (
+    !/^[\w.+-]+\/[\w.+-]+/.test(c.string(obj.contentType, `${at}.contentType`))
+  )
+    c.fail(`${at}.contentType`, 'expected a MIME type such as image/jpeg')
   if (obj.multipart === undefined) return
   if (typeof obj.multipart !== 'boolean')
     c.fail(`${at}.multipart`, 'expected true or false')

@@ -18,6 +18,9 @@ const IN_FLIGHT = 'batch-7c1e4b2a-5d3f-4e8a-9b6c-1a2b3c4d5e6f' // unzipping
 const STALLED = 'batch-4d3c2b1a-9f8e-4d7c-8b6a-5f4e3d2c1b0a' // queue still up
 const IN_FLIGHT_JOB = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d'
 const OUT = join(REPO_ROOT, 'out', 'demo')
+const FLAGS = ['frontend', 'api', 'images'].map(
+  (p) => `/${p}/maintenance-mode-prod`
+)
 
 const jpeg = (key: string, size = 180_000): ScenarioObject => ({
   key,
@@ -110,21 +113,29 @@ async function main(): Promise<boolean> {
     const held = exit.state.buckets[parkingLot] ?? []
     const landed = exit.state.buckets[ingestion] ?? []
     const moved = PARKED.filter((o) => landed.includes(o.key)).length
-    const ok =
-      check.outputs.verdict === 'blocked' &&
-      enter.outputs.verdict === 'pass' &&
-      exit.exitCode === 0 &&
-      sameSet(held, HELD) &&
-      moved === PARKED.length - HELD.length
+    const problems = [
+      check.outputs.verdict !== 'blocked' && 'check did not block',
+      enter.outputs.verdict !== 'pass' && 'enter did not pass',
+      !flagsAre(enter, 'true') && 'enter left a flag off',
+      !flagsAre(exit, 'false') && 'exit left a flag on',
+      !sameSet(held, HELD) && `exit held ${held.length}, not ${HELD.length}`,
+      moved !== PARKED.length - HELD.length && `exit moved only ${moved}`
+    ].filter((p): p is string => typeof p === 'string')
+    const ok = problems.length === 0
     console.log(
       `\ndemo ${ok ? 'OK' : 'FAILED'}: check ${check.outputs.verdict}, ` +
         `enter ${enter.outputs.verdict}, exit moved ${moved} and held ` +
-        `${held.length} (${held.join(', ')}) [expected ${HELD.length}]`
+        `${held.length}` +
+        (ok ? '' : ` (${problems.join('; ')})`)
     )
     return ok
   } finally {
     await box.stop()
   }
+}
+
+function flagsAre(r: RunActionResult, value: string): boolean {
+  return FLAGS.every((f) => r.state.ssm[f] === value)
 }
 
 function sameSet(a: string[], b: string[]): boolean {

@@ -102,6 +102,9 @@ async function handlePage(
       result.failed.push({ key: object.key, error: errorMessage(error) })
       return
     }
+    core.debug(
+      `${object.key}: ${decision.action === 'hold' ? decision.reason : 'move'}`
+    )
     if (decision.action === 'hold') {
       const { reason, batchId } = decision
       result.held.push({ key: object.key, reason, ...(batchId && { batchId }) })

@@ -106,7 +106,7 @@ function batchesSection(
 
 function queueCell(queue: ReportBatch['queue']): string {
   if (!queue) return '—'
-  if (!queue.exists) return 'gone'
+  if (!queue.exists) return 'none'
   return `${queue.visible} visible, ${queue.inFlight} in flight`
 }
 
@@ -145,7 +145,8 @@ function heldList(drain: ReportDrain, reason: string): string {
     byBatch.set(h.batchId ?? '', keys)
   }
   const lines = [...byBatch].map(
-    ([batch, keys]) => `${code(batch)}: ${keys.length} images, queue gone`
+    ([batch, keys]) =>
+      `${code(batch)}: ${keys.length} ${keys.length === 1 ? 'image' : 'images'}, queue gone`
   )
   return details(
     `Held: orphaned-batch (${held.length}, ${byBatch.size} batches)`,

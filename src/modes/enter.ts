@@ -2,7 +2,7 @@
 // ingestion, and ingestion only once no zip is still being unpacked, so no
 // image of a running batch is ever parked.
 import { conclude, type ModeContext } from '../outcome'
-import { checkBatches, plural, resolveAndReadFlags, turnFlags } from './steps'
+import { checkBatches, inFlight, resolveAndReadFlags, turnFlags } from './steps'
 
 export async function runEnter(ctx: ModeContext): Promise<void> {
   await resolveAndReadFlags(ctx)
@@ -10,11 +10,10 @@ export async function runEnter(ctx: ModeContext): Promise<void> {
 
   const blocking = await checkBatches(ctx)
   if (blocking > 0) {
-    const what = plural(blocking, 'batch', 'batches')
     conclude(
       ctx.outcome,
       'blocked',
-      `${what} or jobs still in flight: ingestion left open; run enter again later`
+      `${inFlight(ctx)}. Ingestion left open; run enter again later`
     )
     return
   }

@@ -55,6 +55,18 @@ export async function checkBatches(ctx: ModeContext): Promise<number> {
   })
 }
 
+/** `3 in flight: 2 batches, 1 Batch job without a batch record`. */
+export function inFlight(ctx: ModeContext): string {
+  const blocking = ctx.outcome.findings.filter((f) => f.status === 'blocking')
+  const jobs = blocking.filter((f) => f.phase === 'unknown').length
+  const batches = blocking.length - jobs
+  const parts = [
+    batches > 0 ? plural(batches, 'batch', 'batches') : '',
+    jobs > 0 ? `${plural(jobs, 'Batch job')} without a batch record` : ''
+  ]
+  return `${blocking.length} still in flight: ${parts.filter(Boolean).join(', ')}`
+}
+
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`
 }

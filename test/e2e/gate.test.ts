@@ -92,7 +92,7 @@ describe('enter', () => {
       expect(puts(sandbox)).toEqual([FLAGS.frontend, FLAGS.api])
       expect(result.state.ssm[FLAGS.ingestion]).toBe('false')
       expect(result.report?.reason).toMatch(
-        /ingestion left open; run enter again/
+        /Ingestion left open; run enter again/
       )
       expect(result.summary).toContain('⛔ blocked')
     })

@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  CopyObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command
@@ -29,7 +37,9 @@ import {
   actionEnv,
   parseActionInputs,
   parseGithubOutput,
-  readActionInputs
+  readActionInputs,
+  REPO_ROOT,
+  runAction
 } from '../../sandbox/run-action'
 
 const DIR = join(import.meta.dirname, '..', '..', 'scenarios')
@@ -190,7 +200,8 @@ describe('a synthetic scenario', () => {
     batchJobs: [],
     queues: [],
     buckets: {
-      lot: keys.map((key) => ({ key, size: 64, contentType: 'image/jpeg' }))
+      lot: keys.map((key) => ({ key, size: 64, contentType: 'image/jpeg' })),
+      ingest: []
     }
   }
   let box: Sandbox
@@ -224,6 +235,21 @@ describe('a synthetic scenario', () => {
     expect(seen).toEqual(
       [...keys].sort((a, b) => Buffer.compare(bytes(a), bytes(b)))
     )
+  })
+
+  it('copies awkward keys when CopySource encodes each segment', async () => {
+    for (const key of AWKWARD) {
+      const source = ['lot', ...key.split('/')].map(encodeURIComponent)
+      await box.s3.send(
+        new CopyObjectCommand({
+          Bucket: 'ingest',
+          Key: key,
+          CopySource: source.join('/')
+        })
+      )
+    }
+    const { buckets } = await box.state()
+    expect(buckets.ingest).toEqual([...AWKWARD].sort())
   })
 
   it('writes content derived from the key', async () => {
@@ -289,10 +315,19 @@ describe('readScenario', () => {
         {
           ...good,
           buckets: {
-            b: [{ key: 'k', size: 10, contentType: 'x', multipart: true }]
+            b: [
+              { key: 'k', size: 10, contentType: 'image/jpeg', multipart: true }
+            ]
           }
         },
         /more than 5 MiB/
+      ],
+      [
+        {
+          ...good,
+          buckets: { b: [{ key: 'k', size: 1, contentType: 'jpeg' }] }
+        },
+        /contentType: expected a MIME type/
       ],
       [
         {
@@ -394,5 +429,94 @@ describe('actionEnv', () => {
       blocking: '0',
       multi: 'l1\nl2'
     })
+  })
+})
+
+// A stand-in for dist/index.js: records what it was given, answers like
+// the action (outputs, summary, report) and exits with a chosen code.
+const STUB = `
+const fs = require('node:fs')
+const env = process.env
+const report = env.RUNNER_TEMP + '/animl-maintenance-gate-' + env.INPUT_MODE + '.json'
+fs.writeFileSync(report, JSON.stringify({ env, cwd: process.cwd() }))
+fs.appendFileSync(env.GITHUB_OUTPUT,
+  'verdict<<ghadelimiter_1\\nblocked\\nghadelimiter_1\\nreport=' + report + '\\n')
+fs.appendFileSync(env.GITHUB_STEP_SUMMARY, '## ' + env.INPUT_MODE + '\\n')
+console.log('out'); console.error('err')
+process.exit(Number(env['INPUT_STALE-AFTER'] === '1h' ? 1 : 0))
+`
+
+describe('runAction (against a stub action)', () => {
+  const actionDir = mkdtempSync(join(tmpdir(), 'action-'))
+  mkdirSync(join(actionDir, 'dist'))
+  writeFileSync(join(actionDir, 'dist', 'index.js'), STUB)
+  copyFileSync(join(REPO_ROOT, 'action.yml'), join(actionDir, 'action.yml'))
+  let box: Sandbox
+  beforeAll(async () => {
+    box = await startSandbox(readScenario(join(DIR, 'after-deploy.json')))
+  })
+  afterAll(() => box?.stop())
+
+  it('runs it like a runner and keeps what it left', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'run-'))
+    process.env.AWS_PROFILE = 'prod-admin'
+    process.env.AWS_ENDPOINT_URL = 'https://real.example'
+    process.env['INPUT_STAGE'] = 'leaked'
+    const r = await runAction({
+      sandbox: box,
+      mode: 'check',
+      inputs: { 'stale-after': '1h' },
+      outDir,
+      actionDir
+    }).finally(() => {
+      delete process.env.AWS_PROFILE
+      delete process.env.AWS_ENDPOINT_URL
+      delete process.env['INPUT_STAGE']
+    })
+    expect(r.exitCode).toBe(1)
+    expect(r.outputs.verdict).toBe('blocked')
+    expect(r.summary).toBe('## check\n')
+    const { env } = r.report as { env: Record<string, string> }
+    expect(env['INPUT_MODE']).toBe('check')
+    expect(env['INPUT_STAGE']).toBe('prod')
+    expect(env['INPUT_STALE-AFTER']).toBe('1h')
+    expect(env['INPUT_DRY-RUN']).toBe('false')
+    expect(env.GITHUB_ACTIONS).toBe('true')
+    expect(env.AWS_PROFILE).toBeUndefined()
+    expect(env.AWS_ENDPOINT_URL).toBeUndefined()
+    expect(env.AWS_ENDPOINT_URL_S3).toBe(box.env.AWS_ENDPOINT_URL_S3)
+    expect(env.RUNNER_TEMP?.startsWith(outDir)).toBe(true)
+    const read = (f: string) => readFileSync(join(outDir, f), 'utf8')
+    expect(JSON.parse(read('report.json'))).toEqual(r.report)
+    expect(read('exit-code').trim()).toBe('1')
+    expect(read('summary.md')).toBe(r.summary)
+    expect(JSON.parse(read('state.json'))).toEqual(await box.state())
+    expect(read('log.txt')).toMatch(/out\n[^]*err\n|err\n[^]*out\n/)
+  })
+
+  it('writes null and the exit code when dist/index.js is missing', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'run-'))
+    const empty = mkdtempSync(join(tmpdir(), 'no-dist-'))
+    copyFileSync(join(REPO_ROOT, 'action.yml'), join(empty, 'action.yml'))
+    const r = await runAction({
+      sandbox: box,
+      mode: 'x',
+      outDir,
+      actionDir: empty
+    })
+    expect(r.exitCode).toBe(1)
+    expect(r.report).toBeNull()
+    const read = (f: string) => readFileSync(join(outDir, f), 'utf8').trim()
+    expect(read('report.json')).toBe('null')
+    expect(read('exit-code')).toBe('1')
+    expect(read('log.txt')).toMatch(/Cannot find module/)
+  })
+
+  it('refuses an action directory without action.yml', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'run-'))
+    const actionDir = mkdtempSync(join(tmpdir(), 'no-action-'))
+    await expect(
+      runAction({ sandbox: box, mode: 'check', outDir, actionDir })
+    ).rejects.toThrow(/action\.yml/)
   })
 })
