@@ -3,11 +3,20 @@
 // the page stays under GitHub's 1 MiB limit.
 import * as core from '@actions/core'
 import { formatDuration } from './duration'
-import type { Report, ReportBatch, ReportDrain } from './report'
+import {
+  code,
+  details,
+  escape,
+  list,
+  MAX_ROWS,
+  more,
+  section,
+  table
+} from './markdown'
+import type { Report, ReportBatch } from './report'
+import { drainSection } from './summary-drain'
 
 const LIMIT_BYTES = 1_000_000
-const MAX_ROWS = 200
-const MAX_KEYS = 500
 
 const VERDICT_MARK: Record<Report['verdict'], string> = {
   pass: '✅ pass',
@@ -110,92 +119,7 @@ function queueCell(queue: ReportBatch['queue']): string {
   return `${queue.visible} visible, ${queue.inFlight} in flight`
 }
 
-function drainSection(drain: ReportDrain): string {
-  const verb = drain.dryRun ? 'would move' : 'moved'
-  const counts = new Map<string, number>()
-  for (const held of drain.held)
-    counts.set(held.reason, (counts.get(held.reason) ?? 0) + 1)
-  const rows = [
-    [verb, String(drain.moved.length)],
-    ...[...counts].map(([reason, count]) => [`held: ${reason}`, String(count)]),
-    ['failed', String(drain.failed.length)],
-    ['bytes moved', String(drain.bytesMoved)]
-  ]
-  const parts = [table(['parking lot', 'objects'], rows)]
-  for (const [reason] of counts) parts.push(heldList(drain, reason))
-  if (drain.failed.length > 0) {
-    const lines = drain.failed.map((f) => `${code(f.key)}: ${escape(f.error)}`)
-    parts.push(details(`Failed (${drain.failed.length})`, list(lines)))
-  }
-  return section('Parking lot', parts.join('\n'))
-}
-
-function heldList(drain: ReportDrain, reason: string): string {
-  const held = drain.held.filter((h) => h.reason === reason)
-  if (reason !== 'orphaned-batch') {
-    return details(
-      `Held: ${reason} (${held.length})`,
-      list(held.map((h) => code(h.key)))
-    )
-  }
-  const byBatch = new Map<string, string[]>()
-  for (const h of held) {
-    const keys = byBatch.get(h.batchId ?? '') ?? []
-    keys.push(h.key)
-    byBatch.set(h.batchId ?? '', keys)
-  }
-  const lines = [...byBatch].map(
-    ([batch, keys]) =>
-      `${code(batch)}: ${keys.length} ${keys.length === 1 ? 'image' : 'images'}, queue gone`
-  )
-  return details(
-    `Held: orphaned-batch (${held.length}, ${byBatch.size} batches)`,
-    list(lines)
-  )
-}
-
 function errorsSection(errors: readonly string[]): string {
   if (errors.length === 0) return ''
   return section('Errors', list(errors.map(escape)))
-}
-
-function section(title: string, body: string): string {
-  return `### ${title}\n\n${body}\n`
-}
-
-function table(header: string[], rows: string[][]): string {
-  const head = `| ${header.join(' | ')} |\n|${header.map(() => ' --- |').join('')}`
-  return (
-    [head, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join(
-      '\n'
-    ) + '\n'
-  )
-}
-
-function cell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll('\n', ' ')
-}
-
-function list(lines: string[]): string {
-  const shown = lines.slice(0, MAX_KEYS).map((line) => `- ${line}`)
-  return shown.join('\n') + more(lines.length, MAX_KEYS)
-}
-
-function details(label: string, body: string): string {
-  return `<details><summary>${escape(label)}</summary>\n\n${body}\n</details>\n`
-}
-
-function more(count: number, shown = MAX_ROWS): string {
-  return count > shown
-    ? `\n…and ${count - shown} more, in the JSON report.\n`
-    : ''
-}
-
-function code(text: string): string {
-  // Backticks inside a key would end the code span early.
-  return '`' + text.replaceAll('`', "'") + '`'
-}
-
-function escape(text: string): string {
-  return text.replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 }
