@@ -10,7 +10,13 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**/*.ts'],
       exclude: ['src/index.ts'],
-      reporter: ['text-summary', 'json-summary']
+      reporter: ['text-summary', 'json-summary'],
+      // Only unit tests count here: the end-to-end tests run dist/ in a
+      // child process, which v8 does not attribute to src/. Measured at
+      // about 32% statements, 33% branches, 37% functions, 32% lines; the
+      // floor sits below that so that new code lands with its unit tests.
+      // Raise it as unit tests are added.
+      thresholds: { statements: 25, branches: 25, functions: 30, lines: 25 }
     }
   }
 })

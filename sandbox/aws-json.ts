@@ -31,14 +31,19 @@ export interface AwsCall {
 }
 export interface AwsJsonStandIn {
   endpoint: string
-  ssm: Map<string, SsmParam & { version: number; lastModified: Date }>
+  ssm: Map<string, StoredParam>
   batchJobs: BatchJob[]
   calls: AwsCall[]
   failing: Set<string>
   stop(): Promise<void>
 }
 
-type StoredParam = SsmParam & { version: number; lastModified: Date }
+type StoredParam = SsmParam & {
+  version: number
+  lastModified: Date
+  description?: string
+  lastModifiedUser?: string
+}
 type Input = Record<string, unknown>
 // Handlers see the stand-in's live fields, so tests may replace them.
 interface Ctx extends Pick<AwsJsonStandIn, 'ssm' | 'batchJobs'> {
@@ -156,13 +161,56 @@ const ssmHandlers: Record<string, Handler> = {
       throw new AwsError('ValidationException', 'Value must not be empty')
     }
     const version = (existing?.version ?? 0) + 1
+    // An overwrite without a Description keeps the one it had.
+    const description =
+      typeof input.Description === 'string'
+        ? input.Description
+        : existing?.description
     ctx.ssm.set(name, {
       type,
       value: input.Value,
       version,
-      lastModified: new Date()
+      lastModified: new Date(),
+      lastModifiedUser: `arn:aws:iam::${ctx.accountId}:user/sandbox`,
+      ...(description !== undefined && { description })
     })
     return { Version: version, Tier: 'Standard' }
+  },
+
+  // Metadata only (never values); the gate filters by exact names.
+  DescribeParameters(input, ctx) {
+    const filters = (input.ParameterFilters ?? []) as {
+      Key?: string
+      Option?: string
+      Values?: string[]
+    }[]
+    const byName = filters.find((f) => f.Key === 'Name')
+    if (
+      filters.length !== 1 ||
+      !byName ||
+      (byName.Option ?? 'Equals') !== 'Equals'
+    ) {
+      throw new AwsError(
+        'ValidationException',
+        'Only a Name Equals filter is played'
+      )
+    }
+    const names = (byName.Values ?? []).filter((n) => ctx.ssm.has(n))
+    return {
+      Parameters: names.map((name) => {
+        const p = ctx.ssm.get(name)!
+        return {
+          Name: name,
+          Type: p.type,
+          Version: p.version,
+          LastModifiedDate: p.lastModified.getTime() / 1000,
+          ...(p.lastModifiedUser && { LastModifiedUser: p.lastModifiedUser }),
+          ...(p.description !== undefined && { Description: p.description }),
+          DataType: 'text',
+          Tier: 'Standard'
+        }
+      })
+    }
   },
 
   AddTagsToResource(input, ctx) {

@@ -184,7 +184,7 @@ export async function runAction(o: RunActionOptions): Promise<RunActionResult> {
   await writeFile(join(outDir, 'summary.md'), summary)
   await writeFile(join(outDir, 'exit-code'), `${run.exitCode}\n`)
   await writeFile(join(outDir, 'state.json'), JSON.stringify(state, null, 2))
-  await writeFile(join(outDir, 'log.txt'), run.log)
+  await writeFile(join(outDir, 'log.txt'), maskLikeARunner(run.log))
   return { ...run, report, summary, outputs, state }
 }
 
@@ -259,4 +259,19 @@ function spawnNode(
       })
     })
   })
+}
+
+// A runner never shows `::add-mask::` commands and replaces every masked
+// value with ***: log.txt reads like the run page would.
+export function maskLikeARunner(log: string): string {
+  const lines = log.split('\n')
+  const secrets = lines
+    .filter((line) => line.startsWith('::add-mask::'))
+    .map((line) => line.slice('::add-mask::'.length).trim())
+    .filter(Boolean)
+    .sort((a, b) => b.length - a.length)
+  return lines
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .map((line) => secrets.reduce((text, s) => text.replaceAll(s, '***'), line))
+    .join('\n')
 }

@@ -15,9 +15,12 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { EJSON, type Document } from 'bson'
 import { startFauxqs, type FauxqsServer } from 'fauxqs'
 import { startAwsJsonStandIn, type AwsJsonStandIn } from './aws-json'
+import { startIngestImage, type IngestImage } from './ingest-image'
 import { startMongoStandIn, type MongoStandIn } from './mongo-wire'
+import { startS3Proxy, type S3Proxy } from './s3-proxy'
 import {
   fillSsmPlaceholders,
+  mongoCredentials,
   mongoUriFor,
   MIN_PART_SIZE,
   shiftScenario,
@@ -35,6 +38,7 @@ export interface SandboxOptions {
 export interface SandboxState {
   ssm: Record<string, string>
   buckets: Record<string, string[]>
+  ingested: string[] // keys ingest-image took, sorted
 }
 
 export interface Sandbox {
@@ -42,7 +46,9 @@ export interface Sandbox {
   fauxqs: FauxqsServer
   mongo: MongoStandIn
   aws: AwsJsonStandIn
-  s3: S3Client
+  s3proxy: S3Proxy // counts S3 requests; env.AWS_ENDPOINT_URL_S3 points here
+  ingest: IngestImage
+  s3: S3Client // straight to fauxqs, not counted
   sqs: SQSClient
   mongoUri: string
   env: Record<string, string>
@@ -64,7 +70,10 @@ export async function startSandbox(
   const started: { stop(): Promise<void> }[] = []
   try {
     const [mongo, fauxqs] = await Promise.all([
-      startMongoStandIn({ collections: cloneDocs(scenario.mongo) }),
+      startMongoStandIn({
+        collections: cloneDocs(scenario.mongo),
+        credentials: mongoCredentials(scenario.ssm)
+      }),
       startFauxqs({
         port: 0,
         logger: false,
@@ -79,6 +88,8 @@ export async function startSandbox(
       region: scenario.region
     })
     started.push(aws)
+    const s3proxy = await startS3Proxy(fauxqs.port)
+    started.push(s3proxy)
     const endpoint = `http://127.0.0.1:${fauxqs.port}`
     const s3 = new S3Client({
       endpoint,
@@ -95,16 +106,20 @@ export async function startSandbox(
       credentials,
       useQueueUrlAsEndpoint: false
     })
+    const ingest = startIngestImageFor(scenario, s3, aws)
+    s3proxy.onObjectCreated.push((bucket, key) => ingest.notify(bucket, key))
     const box: Sandbox = {
       scenario,
       fauxqs,
       mongo,
       aws,
+      s3proxy,
+      ingest,
       s3,
       sqs,
       mongoUri: mongoUriFor(mongo.hostPort),
       env: {
-        AWS_ENDPOINT_URL_S3: endpoint,
+        AWS_ENDPOINT_URL_S3: s3proxy.endpoint,
         AWS_ENDPOINT_URL_SQS: endpoint,
         AWS_ENDPOINT_URL_SSM: aws.endpoint,
         AWS_ENDPOINT_URL_BATCH: aws.endpoint,
@@ -122,6 +137,25 @@ export async function startSandbox(
     await Promise.allSettled(started.map((s) => s.stop()))
     throw e
   }
+}
+
+// ingest-image of the scenario's stage, reading the flag the gate writes.
+function startIngestImageFor(
+  scenario: ShiftedScenario,
+  s3: S3Client,
+  aws: AwsJsonStandIn
+): IngestImage {
+  const { stage, ssm } = scenario
+  const bucket = (name: string, role: string) =>
+    ssm[`/images/${name}-bucket-${stage}`]?.value ??
+    `animl-images-${role}-${stage}`
+  return startIngestImage({
+    s3,
+    ingestionBucket: bucket('ingestion', 'ingestion'),
+    parkingLotBucket: bucket('parkinglot', 'parkinglot'),
+    readFlag: () => aws.ssm.get(`/images/maintenance-mode-${stage}`)?.value,
+    flagCacheSeconds: scenario.sandbox?.ingestFlagCacheSeconds ?? 0
+  })
 }
 
 // The stand-in's collections are live and may be mutated by tests; keep
@@ -262,6 +296,8 @@ async function loadQueue(box: Sandbox, q: ScenarioQueue): Promise<void> {
 }
 
 async function readState(box: Sandbox): Promise<SandboxState> {
+  // Events still being handled would make the state depend on timing.
+  await box.ingest.idle()
   const ssm: Record<string, string> = {}
   for (const name of [...box.aws.ssm.keys()].sort())
     ssm[name] = box.aws.ssm.get(name)?.value ?? ''
@@ -270,7 +306,8 @@ async function readState(box: Sandbox): Promise<SandboxState> {
   const names = (listed.Buckets ?? []).map((b) => b.Name ?? '').sort()
   for (const name of names)
     buckets[name] = (await listKeys(box.s3, name)).sort()
-  return { ssm, buckets }
+  const ingested = [...box.ingest.ingested.keys()].sort()
+  return { ssm, buckets, ingested }
 }
 
 // Every key in the bucket, following continuation tokens past 1,000.

@@ -264,3 +264,22 @@ export function fillSsmPlaceholders(
     }
   return out
 }
+
+// A scenario whose URI carries credentials (`mongodb://user:pass@
+// {{mongodb-host}}/animl`) makes the sandbox's MongoDB demand that login.
+export function mongoCredentials(
+  ssm: Record<string, ScenarioSsmParam>
+): { username: string; password: string } | undefined {
+  for (const p of Object.values(ssm)) {
+    const m = /^mongodb:\/\/([^:@/]+):([^@/]*)@\{\{mongodb-host\}\}/.exec(
+      p.value
+    )
+    if (m) {
+      return {
+        username: decodeURIComponent(m[1] ?? ''),
+        password: decodeURIComponent(m[2] ?? '')
+      }
+    }
+  }
+  return undefined
+}

@@ -1,6 +1,7 @@
 // Turns a run's outcome into the JSON report.
+import { reportDrain } from './drain'
 import type { Outcome } from './outcome'
-import { reportBatches, reportFlags, type Report } from './report'
+import { reportBatches, reportFlags, reportWindow, type Report } from './report'
 import type { Settings } from './settings'
 
 export function buildReport(
@@ -31,10 +32,11 @@ export function buildReport(
       batchJobQueue: resources.batchJobQueue
     },
     flags: reportFlags(outcome.flags),
+    ...(outcome.window && { maintenance: reportWindow(outcome.window) }),
     batches: reportBatches(outcome.findings, outcome.checkedAt ?? new Date()),
     ...(outcome.rounds !== undefined && { rounds: outcome.rounds }),
     ...(outcome.drain && {
-      drain: { ...outcome.drain, dryRun: settings?.dryRun ?? false }
+      drain: reportDrain(outcome.drain, settings?.dryRun ?? false)
     }),
     errors: outcome.errors
   }

@@ -97,7 +97,8 @@ function classifyBatch(
     return { ...base, status: 'failed', reason: 'has a batch error' }
   }
   const idle = !queue?.exists || queue.visible + queue.inFlight === 0
-  const age = lastStepAt ? now.getTime() - lastStepAt.getTime() : Infinity
+  // A record with no date at all cannot be aged: it blocks (fail closed).
+  const age = lastStepAt ? now.getTime() - lastStepAt.getTime() : 0
   if (age > staleAfterMs && idle) {
     return { ...base, status: 'stalled', reason: 'no progress, queue empty' }
   }

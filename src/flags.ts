@@ -1,10 +1,20 @@
 // The maintenance flags: one SSM String parameter each, `true` or `false`.
 // A write that fails part-way is a result, not an exception, so the report
 // says exactly which flags changed.
-import { GetParametersCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
+import {
+  DescribeParametersCommand,
+  GetParametersCommand,
+  PutParameterCommand
+} from '@aws-sdk/client-ssm'
 import * as core from '@actions/core'
 import type { AwsClients } from './clients'
 import { errorMessage, reading } from './errors'
+import {
+  currentRun,
+  describeWrite,
+  readProvenance,
+  type Provenance
+} from './provenance'
 import type { FlagRole, FlagSpec } from './settings'
 
 export interface FlagState {
@@ -16,6 +26,11 @@ export interface FlagState {
   after: string | null
   /** Set in dry-run when a write would have happened. */
   wouldBecome?: string
+  /** When the parameter last changed, and by which principal. */
+  modifiedAt?: Date
+  modifiedBy?: string
+  /** The run that last wrote it, when the gate did. */
+  provenance?: Provenance
 }
 
 export interface FlagWriteResult {
@@ -35,11 +50,42 @@ export async function readFlags(
   const values = new Map(
     (answer.Parameters ?? []).map((p) => [p.Name ?? '', p.Value ?? null])
   )
+  const history = await readHistory(names, aws)
   return specs.map((spec) => {
     const value = values.get(spec.name) ?? null
     core.info(`Flag ${spec.role} (${spec.name}) is ${value ?? 'absent'}`)
-    return { ...spec, before: value, after: value }
+    if (value !== null && value !== 'true' && value !== 'false') {
+      core.warning(
+        `Flag ${spec.role} (${spec.name}) holds ${JSON.stringify(value)}, not true or false: Animl may read it either way`
+      )
+    }
+    return { ...spec, before: value, after: value, ...history.get(spec.name) }
   })
+}
+
+type History = Pick<FlagState, 'modifiedAt' | 'modifiedBy' | 'provenance'>
+
+/** Last change of each flag: SSM's own record plus the gate's note. */
+async function readHistory(
+  names: string[],
+  aws: AwsClients
+): Promise<Map<string, History>> {
+  const answer = await reading('ssm', `history of ${names.join(', ')}`, () =>
+    aws.ssm.send(
+      new DescribeParametersCommand({
+        ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: names }]
+      })
+    )
+  )
+  const history = new Map<string, History>()
+  for (const p of answer.Parameters ?? []) {
+    history.set(p.Name ?? '', {
+      modifiedAt: p.LastModifiedDate,
+      modifiedBy: p.LastModifiedUser,
+      provenance: readProvenance(p.Description)
+    })
+  }
+  return history
 }
 
 /**
@@ -60,13 +106,19 @@ export async function setFlags(
       core.info(`Flag ${role} is already ${value}: not rewritten`)
       continue
     }
+    // An absent flag already means off to its readers: do not create one
+    // just to say so.
+    if (flag.after === null && value === 'false') {
+      core.info(`Flag ${role} is absent, which reads as off: not created`)
+      continue
+    }
     if (dryRun) {
       flag.wouldBecome = value
       core.info(`Dry run: would set flag ${role} (${flag.name}) to ${value}`)
       continue
     }
     try {
-      await writeFlag(flag.name, value, aws)
+      await writeFlag(flag, value, aws)
     } catch (error) {
       const message = `Could not set flag ${role} (${flag.name}) to ${value}: ${errorMessage(error)}`
       return { flags, error: message }
@@ -77,13 +129,19 @@ export async function setFlags(
   return { flags }
 }
 
-async function writeFlag(name: string, value: string, aws: AwsClients) {
+async function writeFlag(flag: FlagState, value: string, aws: AwsClients) {
+  const at = new Date()
+  const run = currentRun()
   await aws.ssm.send(
     new PutParameterCommand({
-      Name: name,
+      Name: flag.name,
       Value: value,
       Type: 'String',
-      Overwrite: true
+      Overwrite: true,
+      Description: describeWrite(value, run, at)
     })
   )
+  flag.modifiedAt = at
+  flag.modifiedBy = undefined // the principal is SSM's to record
+  flag.provenance = { value, at: at.toISOString(), ...run }
 }

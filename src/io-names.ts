@@ -15,6 +15,12 @@ export const INPUTS = {
   waitTimeout: 'wait-timeout',
   pollInterval: 'poll-interval',
   dryRun: 'dry-run',
+  settleTime: 'settle-time',
+  concurrency: 'concurrency',
+  maxRate: 'max-rate',
+  resumeTimeout: 'resume-timeout',
+  maxMaintenance: 'max-maintenance',
+  allowMixedStages: 'allow-mixed-stages',
   reportPath: 'report-path'
 } as const
 

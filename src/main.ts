@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { realClock, type CheckDeps } from './check'
 import { createAwsClients, type AwsClients } from './clients'
+import { annotate, notices } from './annotations'
 import { errorMessage, InputError } from './errors'
 import { INPUTS, OUTPUTS, type Mode } from './io-names'
 import { runCheck } from './modes/check'
@@ -74,6 +75,7 @@ async function publish(
       `Could not write the report to ${path}: ${errorMessage(error)}`
     )
   }
+  annotate(notices(report))
   try {
     await writeSummary(report)
   } catch (error) {
@@ -82,10 +84,13 @@ async function publish(
 }
 
 function reportPath(settings: Settings | undefined): string {
-  if (settings?.reportPath) return settings.reportPath
+  // When the inputs did not parse, the raw input still says where to go.
+  const given = settings?.reportPath ?? core.getInput(INPUTS.reportPath)
+  if (given) return given
   const dir = process.env.RUNNER_TEMP || tmpdir()
-  const name = settings
-    ? `animl-maintenance-gate-${settings.mode}.json`
+  const mode = settings?.mode ?? core.getInput(INPUTS.mode)
+  const name = /^[a-z]+$/.test(mode)
+    ? `animl-maintenance-gate-${mode}.json`
     : 'animl-maintenance-gate.json'
   return join(dir, name)
 }

@@ -21,9 +21,20 @@ function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 }
 
+// A list stops at MAX_KEYS lines or LIST_BYTES, whichever comes first,
+// so a few thousand long keys cannot push the page past 1 MiB.
+export const LIST_BYTES = 64 * 1024
+const SHOWN_KEY_CHARS = 300
+
 export function list(lines: string[]): string {
-  const shown = lines.slice(0, MAX_KEYS).map((line) => `- ${line}`)
-  return shown.join('\n') + more(lines.length, MAX_KEYS)
+  const shown: string[] = []
+  let bytes = 0
+  for (const line of lines.slice(0, MAX_KEYS)) {
+    bytes += Buffer.byteLength(line) + 3
+    if (bytes > LIST_BYTES) break
+    shown.push(`- ${line}`)
+  }
+  return shown.join('\n') + more(lines.length, shown.length)
 }
 
 export function details(label: string, body: string): string {
@@ -37,8 +48,10 @@ export function more(count: number, shown = MAX_ROWS): string {
 }
 
 export function code(text: string): string {
-  // Backticks inside a key would end the code span early.
-  return '`' + text.replaceAll('`', "'") + '`'
+  const shown =
+    text.length > SHOWN_KEY_CHARS ? `${text.slice(0, SHOWN_KEY_CHARS)}…` : text
+  // A key with a backtick needs a longer fence, padded with spaces.
+  return shown.includes('`') ? '`` ' + shown + ' ``' : '`' + shown + '`'
 }
 
 export function escape(text: string): string {

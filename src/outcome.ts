@@ -5,6 +5,7 @@ import type { CheckDeps } from './check'
 import type { Finding } from './classify'
 import type { DrainResult } from './drain'
 import type { FlagState } from './flags'
+import type { MaintenanceWindow } from './maintenance-window'
 import type { Verdict } from './report'
 import type { Resources } from './resources'
 import type { Settings } from './settings'
@@ -14,6 +15,7 @@ export interface Outcome {
   reason: string
   resources: Resources
   flags: FlagState[]
+  window?: MaintenanceWindow
   findings: Finding[]
   checkedAt?: Date
   rounds?: number

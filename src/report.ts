@@ -1,10 +1,12 @@
 // The JSON report every mode writes: what the gate found and changed, for
 // machines and for the record.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Finding } from './classify'
-import type { DrainResult } from './drain'
+import { writeJsonStreaming, type ReportDrain } from './drain'
 import type { FlagState } from './flags'
+import type { MaintenanceWindow } from './maintenance-window'
+import type { RunIdentity } from './provenance'
 
 export type Verdict = 'pass' | 'blocked' | 'error'
 
@@ -25,6 +27,7 @@ export interface Report {
   }
   resources: Record<string, string | undefined>
   flags: ReportFlag[]
+  maintenance?: ReportWindow
   batches: ReportBatch[]
   rounds?: number
   drain?: ReportDrain
@@ -38,6 +41,17 @@ export interface ReportFlag {
   after: string | null
   changed: boolean
   wouldBecome?: string
+  /** The flag's last change: when, by which principal, from which run. */
+  modifiedAt?: string
+  modifiedBy?: string
+  changedByRun?: RunIdentity
+}
+
+export interface ReportWindow {
+  on: boolean
+  since?: string
+  startedBy?: RunIdentity
+  longerThanMax: boolean
 }
 
 export interface ReportBatch {
@@ -52,7 +66,7 @@ export interface ReportBatch {
   jobs: { jobId: string; status: string }[]
 }
 
-export type ReportDrain = DrainResult & { dryRun: boolean }
+export type { ReportDrain } from './drain'
 
 export function reportFlags(flags: readonly FlagState[]): ReportFlag[] {
   return flags.map((flag) => ({
@@ -61,8 +75,25 @@ export function reportFlags(flags: readonly FlagState[]): ReportFlag[] {
     before: flag.before,
     after: flag.after,
     changed: flag.before !== flag.after,
-    ...(flag.wouldBecome && { wouldBecome: flag.wouldBecome })
+    ...(flag.wouldBecome && { wouldBecome: flag.wouldBecome }),
+    ...(flag.modifiedAt && { modifiedAt: flag.modifiedAt.toISOString() }),
+    ...(flag.modifiedBy && { modifiedBy: flag.modifiedBy }),
+    ...(flag.provenance && { changedByRun: runOf(flag.provenance) })
   }))
+}
+
+function runOf(run: RunIdentity): RunIdentity {
+  const { actor, repository, workflow, runId, url } = run
+  return { actor, repository, workflow, runId, url }
+}
+
+export function reportWindow(window: MaintenanceWindow): ReportWindow {
+  return {
+    on: window.on,
+    ...(window.since && { since: window.since.toISOString() }),
+    ...(window.startedBy && { startedBy: runOf(window.startedBy) }),
+    longerThanMax: window.tooLong
+  }
 }
 
 export function reportBatches(
@@ -87,6 +118,27 @@ export function reportBatches(
 }
 
 export async function writeReport(path: string, report: Report): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
-  await writeFile(path, JSON.stringify(report, null, 2) + '\n')
+  await ensureDir(dirname(path))
+  // The drain's lists can be long: they are streamed from spool files.
+  await writeJsonStreaming(path, report)
+}
+
+// Node's recursive mkdir spins forever under some pseudo file systems
+// (/proc); create the missing folders one by one instead, so a bad
+// report-path fails at once.
+async function ensureDir(dir: string): Promise<void> {
+  const missing: string[] = []
+  for (let at = dir; ; at = dirname(at)) {
+    if (await exists(at)) break
+    missing.unshift(at)
+    if (dirname(at) === at) break
+  }
+  for (const folder of missing) await mkdir(folder)
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false
+  )
 }

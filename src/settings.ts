@@ -4,6 +4,7 @@
 import { InputError } from './errors'
 import { parseDuration } from './duration'
 import { INPUTS, MODES, type Mode } from './io-names'
+import { mongoUriProblem } from './mongo-uri'
 
 export type FlagRole = 'frontend' | 'api' | 'ingestion'
 
@@ -25,7 +26,19 @@ export interface Settings {
   readonly waitTimeoutMs: number
   readonly pollIntervalMs: number
   readonly dryRun: boolean
+  readonly drain: DrainSettings
+  readonly maxMaintenanceMs: number
+  readonly allowMixedStages: boolean
   readonly reportPath: string | undefined
+}
+
+/** How exit drains the parking lot. */
+export interface DrainSettings {
+  readonly settleTimeMs: number
+  readonly concurrency: number
+  /** Objects per second at most; 0 means no cap. */
+  readonly maxRate: number
+  readonly resumeTimeoutMs: number
 }
 
 export type InputReader = (name: string) => string
@@ -42,7 +55,6 @@ const IP_LIKE = /^\d+\.\d+\.\d+\.\d+$/
 const QUEUE_ARN =
   /^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue\/[\w-]{1,128}$/
 const QUEUE_NAME = /^[A-Za-z0-9][\w-]{0,127}$/
-const MONGO_URI = /^mongodb(\+srv)?:\/\/[^/?#\s]+/
 const MAX_WAIT_MS = 6 * 3_600_000 // a GitHub-hosted job lives 6 hours
 
 const ROLES: readonly [FlagRole, string][] = [
@@ -63,7 +75,7 @@ export function parseSettings(
 ): Settings {
   const mode = parseMode(read(INPUTS.mode))
   const stage = parseStage(read(INPUTS.stage))
-  return {
+  const settings: Settings = {
     mode,
     stage,
     region: parseRegion(read(INPUTS.region), env),
@@ -74,8 +86,33 @@ export function parseSettings(
     batchJobQueue: parseJobQueue(read(INPUTS.batchJobQueue)),
     ...parseTiming(read),
     dryRun: parseBoolean(INPUTS.dryRun, read(INPUTS.dryRun)),
+    drain: parseDrain(read),
+    maxMaintenanceMs: parseSpan(
+      INPUTS.maxMaintenance,
+      read(INPUTS.maxMaintenance),
+      60,
+      30
+    ),
+    allowMixedStages: parseBoolean(
+      INPUTS.allowMixedStages,
+      read(INPUTS.allowMixedStages)
+    ),
     reportPath: read(INPUTS.reportPath).trim() || undefined
   }
+  refuseSameBucket(settings)
+  return settings
+}
+
+// Caught here when both names are inputs, so that no call is made; names
+// read from SSM are checked again by exit itself.
+function refuseSameBucket(settings: Settings): void {
+  const { parkingLotBucket: lot, ingestionBucket: ingestion } = settings
+  if (settings.mode !== 'exit' || !lot || lot !== ingestion) return
+  fail(
+    INPUTS.ingestionBucket,
+    ingestion,
+    `a bucket other than '${INPUTS.parkingLotBucket}'`
+  )
 }
 
 export function parseMode(value: string): Mode {
@@ -107,10 +144,13 @@ function parseFlags(read: InputReader, stage: string): FlagSpec[] {
     }
     flags.push({ role, name })
   }
-  const names = new Set(flags.map((flag) => flag.name))
-  if (names.size !== flags.length) {
-    fail(ROLES[0]![1], flags[0]!.name, 'a different parameter for each flag')
-  }
+  flags.forEach((flag, index) => {
+    const first = flags.findIndex((other) => other.name === flag.name)
+    if (first === index) return
+    const input = ROLES.find(([role]) => role === flag.role)![1]
+    const other = ROLES.find(([role]) => role === flags[first]!.role)![1]
+    fail(input, flag.name, `a parameter of its own, not that of '${other}'`)
+  })
   return flags
 }
 
@@ -118,10 +158,10 @@ function parseMongoUri(value: string): string | undefined {
   const uri = value.trim()
   if (uri === '') return undefined
   // The value may hold a password: the message never repeats it.
-  if (!MONGO_URI.test(uri)) {
+  const problem = mongoUriProblem(uri)
+  if (problem) {
     throw new InputError(
-      `Input '${INPUTS.mongodbUri}' is not a MongoDB connection string; ` +
-        'expected mongodb://… or mongodb+srv://… (value not shown).'
+      `Input '${INPUTS.mongodbUri}' cannot be used: ${problem}; value not shown.`
     )
   }
   return uri
@@ -168,6 +208,28 @@ function parseSpan(
     text,
     `a duration such as 90s, 15m or 2h, ${least}at most ${most}`
   )
+}
+
+function parseDrain(read: InputReader): DrainSettings {
+  const span = (input: string) => parseSpan(input, read(input), 0)
+  return {
+    settleTimeMs: span(INPUTS.settleTime),
+    concurrency: parseWhole(
+      INPUTS.concurrency,
+      read(INPUTS.concurrency),
+      1,
+      100
+    ),
+    maxRate: parseWhole(INPUTS.maxRate, read(INPUTS.maxRate), 0, 10_000),
+    resumeTimeoutMs: span(INPUTS.resumeTimeout)
+  }
+}
+
+function parseWhole(input: string, value: string, min: number, max: number) {
+  const text = value.trim()
+  const n = Number(text)
+  if (/^\d+$/.test(text) && n >= min && n <= max) return n
+  return fail(input, value, `a whole number from ${min} to ${max}`)
 }
 
 function parseBoolean(input: string, value: string): boolean {

@@ -19,5 +19,8 @@ export async function runEnter(ctx: ModeContext): Promise<void> {
   }
 
   if (!(await turnFlags(ctx, ['ingestion'], 'true'))) return
-  conclude(ctx.outcome, 'pass', 'Animl is in maintenance')
+  const done = ctx.settings.dryRun
+    ? 'Dry run: nothing in flight; enter would put Animl in maintenance'
+    : 'Animl is in maintenance'
+  conclude(ctx.outcome, 'pass', done)
 }

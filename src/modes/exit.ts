@@ -1,14 +1,15 @@
-// `exit`: open the doors in reverse. Ingestion first, then the parked
-// images go back in, then the api and the frontend.
+// `exit`: open the doors in reverse. Ingestion first, then, once every
+// reader's cached flag has expired, the parked images go back in, then the
+// api and the frontend.
 import * as core from '@actions/core'
-import { drainParkingLot, emptyDrain } from '../drain'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { drainParkingLot, emptyDrain, type DrainResult } from '../drain'
+import { formatDuration } from '../duration'
 import { InputError } from '../errors'
 import { conclude, type ModeContext } from '../outcome'
 import { plural, resolveAndReadFlags, turnFlags } from './steps'
-
-// Each parked image fires ingest-image again, whose reserved concurrency
-// is 100: stay well below it.
-const DRAIN_CONCURRENCY = 16
 
 export async function runExit(ctx: ModeContext): Promise<void> {
   await resolveAndReadFlags(ctx)
@@ -18,33 +19,90 @@ export async function runExit(ctx: ModeContext): Promise<void> {
       `The parking lot and the ingestion bucket are both ${parkingLotBucket}: refusing to drain a bucket into itself.`
     )
   }
+  const ingestionFlag = ctx.outcome.flags.find((f) => f.role === 'ingestion')
+  const wasOn = ingestionFlag !== undefined && ingestionFlag.before !== 'false'
   if (!(await turnFlags(ctx, ['ingestion'], 'false'))) return
+  await settle(ctx, wasOn)
 
-  await drain(ctx, parkingLotBucket ?? '', ingestionBucket ?? '')
+  const drain = await drainInto(
+    ctx,
+    parkingLotBucket ?? '',
+    ingestionBucket ?? ''
+  )
 
   if (!(await turnFlags(ctx, ['api', 'frontend'], 'false'))) return
-  const failed = ctx.outcome.drain?.failed.length ?? 0
-  if (failed > 0) {
-    conclude(
-      ctx.outcome,
-      'error',
-      `${plural(failed, 'object')} could not be moved and stay in the parking lot; run exit again`
-    )
+  const problem = drainProblem(drain)
+  if (problem) {
+    conclude(ctx.outcome, 'error', problem)
     return
   }
-  conclude(ctx.outcome, 'pass', 'Animl is open and the parking lot is drained')
+  const done = ctx.settings.dryRun
+    ? 'Dry run: exit would open Animl and drain the parking lot'
+    : 'Animl is open and the parking lot is drained'
+  conclude(ctx.outcome, 'pass', done)
 }
 
-async function drain(ctx: ModeContext, parkingLot: string, ingestion: string) {
-  await core.group('Drain the parking lot', async () => {
+// Animl's readers cache the flag for a while (a warm Lambda container
+// keeps its config), so images moved right after the flip would be parked
+// again. Nothing to wait for when the flag was already off before this
+// run, and nothing is moved in a dry run.
+async function settle(ctx: ModeContext, wasOn: boolean): Promise<void> {
+  const ms = ctx.settings.drain.settleTimeMs
+  if (!wasOn || ctx.settings.dryRun || ms === 0) {
+    const why = !wasOn
+      ? 'the ingestion flag was not on before this run'
+      : ctx.settings.dryRun
+        ? 'dry run'
+        : 'settle-time is 0'
+    core.info(`Settle: no wait (${why})`)
+    return
+  }
+  core.info(
+    `Settle: waiting ${formatDuration(ms)} for cached ingestion flags to expire`
+  )
+  await ctx.clock.sleep(ms)
+}
+
+async function drainInto(
+  ctx: ModeContext,
+  parkingLot: string,
+  ingestion: string
+): Promise<DrainResult> {
+  return core.group('Drain the parking lot', async () => {
+    const { drain } = ctx.settings
+    const base = process.env.RUNNER_TEMP || tmpdir()
+    const spoolDir = await mkdtemp(join(base, 'animl-drain-'))
     const plan = {
       stage: ctx.settings.stage,
       parkingLot,
       ingestion,
       dryRun: ctx.settings.dryRun,
-      concurrency: DRAIN_CONCURRENCY
+      concurrency: drain.concurrency,
+      maxRate: drain.maxRate,
+      resumeTimeoutMs: drain.resumeTimeoutMs,
+      spoolDir
     }
-    ctx.outcome.drain = emptyDrain()
-    await drainParkingLot(plan, ctx.aws, ctx.outcome.drain)
+    const result = emptyDrain(spoolDir)
+    ctx.outcome.drain = result
+    await drainParkingLot(plan, ctx.aws, result, ctx.clock)
+    core.info(
+      `Drain done: ${result.moved} moved (${result.bytesMoved} bytes) in ` +
+        `${result.seconds.toFixed(1)}s, ${result.failed} failed, ` +
+        `${result.bounced.length} bounced, ${result.notResumed} not resumed`
+    )
+    return result
   })
+}
+
+function drainProblem(drain: DrainResult): string | undefined {
+  if (drain.bounced.length > 0) {
+    return `${plural(drain.bounced.length, 'moved image')} came back into the parking lot: ingestion is still in maintenance (readers cache the flag longer than settle-time); they stay parked, run exit again later`
+  }
+  if (drain.notResumed > 0) {
+    return `${plural(drain.notResumed, 'moved image')} did not leave the ingestion bucket within resume-timeout: ingestion has not resumed; the originals stay parked`
+  }
+  if (drain.failed > 0) {
+    return `${plural(drain.failed, 'object')} could not be moved and stay in the parking lot; run exit again`
+  }
+  return undefined
 }

@@ -2,16 +2,23 @@
 import * as core from '@actions/core'
 import { checkInFlight } from '../check'
 import { readFlags, setFlags } from '../flags'
+import { logWindow, maintenanceWindow } from '../maintenance-window'
 import { conclude, type ModeContext } from '../outcome'
 import { resolveResources } from '../resources'
+import { refuseMixedStages } from '../stages'
 import type { FlagRole } from '../settings'
 
 export async function resolveAndReadFlags(ctx: ModeContext): Promise<void> {
   await core.group('Resolve resources', async () => {
     ctx.outcome.resources = await resolveResources(ctx.settings, ctx.aws)
+    refuseMixedStages(ctx.settings, ctx.outcome.resources)
   })
   await core.group('Read flags', async () => {
     ctx.outcome.flags = await readFlags(ctx.settings.flags, ctx.aws)
+    const now = ctx.clock.now()
+    const max = ctx.settings.maxMaintenanceMs
+    ctx.outcome.window = maintenanceWindow(ctx.outcome.flags, now, max)
+    logWindow(ctx.outcome.window, now)
   })
 }
 

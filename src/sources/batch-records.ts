@@ -1,6 +1,7 @@
 // Reads the unfinished batches and their errors from Animl's MongoDB.
 import { MongoClient, type Document } from 'mongodb'
-import { reading } from '../errors'
+import { reading, SourceError } from '../errors'
+import { mongoUriProblem } from '../mongo-uri'
 
 export interface BatchRecord {
   readonly id: string
@@ -42,16 +43,22 @@ const CLIENT_OPTIONS = {
 }
 
 export async function readBatchRecords(uri: string): Promise<BatchRecords> {
+  const problem = mongoUriProblem(uri)
+  if (problem)
+    throw new SourceError('mongodb', 'the connection string', problem)
   const client = new MongoClient(uri, CLIENT_OPTIONS)
   try {
     await reading('mongodb', 'the database', () => client.connect())
     const db = client.db()
-    // `null` matches a field that is absent or null, as Animl's own data
-    // can hold both.
+    // Unfinished is anything whose processingEnd is not a date: absent or
+    // null as Animl writes them, or junk from old tools (fail closed).
     const docs = await reading('mongodb', 'collection batches', () =>
-      db.collection('batches').find({ processingEnd: null }).toArray()
+      db
+        .collection('batches')
+        .find({ processingEnd: { $not: { $type: 'date' } } })
+        .toArray()
     )
-    const unfinished = docs.map(toBatchRecord)
+    const unfinished = docs.map(toBatchRecord).filter((b) => !b.processingEnd)
     const ids = unfinished.map((batch) => batch.id)
     const errors = await reading('mongodb', 'collection batcherrors', () =>
       db

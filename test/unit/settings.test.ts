@@ -115,7 +115,9 @@ describe('parseSettings', () => {
   it('rejects a malformed MongoDB URI without repeating it', () => {
     const secret = 'postgres://admin:hunter2@db/animl'
     const attempt = () => parseWith({ [INPUTS.mongodbUri]: secret })
-    expect(attempt).toThrow(/'mongodb-uri' is not a MongoDB connection string/)
+    expect(attempt).toThrow(
+      /'mongodb-uri' cannot be used: it is not a MongoDB connection string/
+    )
     try {
       attempt()
     } catch (error) {
@@ -126,6 +128,6 @@ describe('parseSettings', () => {
   it('rejects two flags on one parameter', () => {
     expect(() =>
       parseWith({ 'api-flag': '/frontend/maintenance-mode-{stage}' })
-    ).toThrow(/a different parameter for each flag/)
+    ).toThrow(/Input 'api-flag' .*not that of 'frontend-flag'/)
   })
 })

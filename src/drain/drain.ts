@@ -1,0 +1,251 @@
+// Moves parked images back into the ingestion bucket, batch-aware, at one
+// request per object: a server-side CopyObject confirmed by its own
+// answer. Listing, the guard's checks and deletes are per 1,000 keys.
+//
+// The order of a move: copy → wait until ingest-image has taken the copy
+// (it left the ingestion bucket) → check the parking lot for a bounced
+// copy → delete the original from the parking lot. Nothing is deleted
+// before that, so a run that stops at any point leaves at worst a copy in
+// both buckets: moved again by the next exit, it lands in the dead-letter
+// bucket as DUPLICATE_IMAGE and harms nothing.
+import * as core from '@actions/core'
+import type { AwsClients } from '../clients'
+import { errorMessage } from '../errors'
+import { plural } from '../modes/steps'
+import { decide, QueueExistence } from './decide'
+import { settleBatch, type Batch, type GuardDeps } from './guard'
+import { listPages } from './listing'
+import { copyConfirmed, deleteKeys, DELETE_LIMIT } from './move'
+import { Pool, Rate } from './pace'
+import { startProgress, type Progress } from './progress'
+import { Spool } from './spool'
+import type { DrainPlan, DrainResult, Parked } from './types'
+
+// Batches copied but not yet settled: bounds memory (and how far copies
+// run ahead of ingest-image) to a few thousand keys.
+const MAX_UNSETTLED = 4
+
+export interface DrainClock {
+  readonly sleep: (ms: number) => Promise<void>
+}
+
+type Verdict = 'ingested' | 'bounced' | 'not-resumed'
+
+/** Fills `result` as it goes, so a drain that stops still reports. */
+export async function drainParkingLot(
+  plan: DrainPlan,
+  aws: AwsClients,
+  result: DrainResult,
+  clock: DrainClock
+): Promise<void> {
+  const spool = new Spool(result)
+  const progress = startProgress(result)
+  const started = Date.now()
+  try {
+    await new Drain(plan, aws, spool, result, clock, progress).run()
+  } finally {
+    progress.stop()
+    result.seconds = (Date.now() - started) / 1_000
+    await spool.close()
+  }
+}
+
+class Drain {
+  private readonly queues: QueueExistence
+  private readonly pool: Pool
+  private readonly rate: Rate
+  private readonly guard: GuardDeps
+  private batch: (Batch & { copies: Promise<void>[]; size: number }) | null =
+    null
+  private readonly unsettled: Promise<void>[] = []
+  private canaryDone = false
+  private previousKey = ''
+  private failure: unknown
+
+  constructor(
+    private readonly plan: DrainPlan,
+    private readonly aws: AwsClients,
+    private readonly spool: Spool,
+    private readonly result: DrainResult,
+    clock: DrainClock,
+    progress: Progress
+  ) {
+    this.queues = new QueueExistence(plan.stage, aws)
+    this.pool = new Pool(plan.concurrency)
+    this.rate = new Rate(plan.maxRate, clock.sleep)
+    this.guard = {
+      s3: aws.s3,
+      parkingLot: plan.parkingLot,
+      ingestion: plan.ingestion,
+      timeoutMs: plan.resumeTimeoutMs,
+      sleep: clock.sleep,
+      now: Date.now
+    }
+    progress.inFlight = () => this.pool.active
+    void this.count(progress)
+  }
+
+  async run(): Promise<void> {
+    listing: for await (const page of listPages(
+      this.aws.s3,
+      this.plan.parkingLot
+    )) {
+      for (const object of page) {
+        if (this.result.stopped) break listing
+        await this.handle(object)
+        this.previousKey = object.key
+      }
+    }
+    this.seal()
+    await Promise.all(this.unsettled)
+    if (this.failure) throw this.failure
+  }
+
+  private async handle(object: Parked): Promise<void> {
+    let decision
+    try {
+      decision = await decide(object, this.queues)
+    } catch (error) {
+      // Unknown whether its batch can still be inferred: leave it parked.
+      this.spool.failed({ key: object.key, error: errorMessage(error) })
+      return
+    }
+    core.debug(
+      `${object.key}: ${decision.action === 'hold' ? decision.reason : 'move'}`
+    )
+    if (decision.action === 'hold') {
+      const { reason, batchId } = decision
+      this.spool.held({ key: object.key, reason, ...(batchId && { batchId }) })
+    } else if (this.plan.dryRun) {
+      this.spool.moved(object.key, object.size)
+    } else if (!this.canaryDone) {
+      await this.canary(object)
+    } else {
+      await this.copy(object)
+    }
+  }
+
+  // The first image goes alone and the drain waits for ingest-image's
+  // verdict on it: if ingestion is still in maintenance, one image bounces
+  // instead of a thousand Lambda invocations being wasted.
+  private async canary(object: Parked): Promise<void> {
+    const { parkingLot, ingestion } = this.plan
+    const error = await copyConfirmed(
+      object,
+      parkingLot,
+      ingestion,
+      this.aws.s3
+    )
+    if (error) {
+      // Not a verdict on ingestion: the next image is the canary.
+      this.spool.failed({ key: object.key, error })
+      return
+    }
+    this.canaryDone = true
+    const batch = {
+      startAfter: this.previousKey,
+      last: object.key,
+      confirmed: [object]
+    }
+    const outcome = await this.settle(batch)
+    this.result.canary = { key: object.key, outcome }
+    core.info(`Canary ${object.key}: ${outcome}`)
+  }
+
+  private async copy(object: Parked): Promise<void> {
+    while (this.unsettled.length >= MAX_UNSETTLED) {
+      await this.unsettled.shift()
+    }
+    await this.rate.take()
+    const batch = (this.batch ??= {
+      startAfter: this.previousKey,
+      last: object.key,
+      confirmed: [],
+      copies: [],
+      size: 0
+    })
+    batch.last = object.key
+    batch.size++
+    const { parkingLot, ingestion } = this.plan
+    const { done } = await this.pool.start(async () => {
+      const error = await copyConfirmed(
+        object,
+        parkingLot,
+        ingestion,
+        this.aws.s3
+      )
+      if (error) this.spool.failed({ key: object.key, error })
+      else batch.confirmed.push(object)
+    })
+    batch.copies.push(done)
+    if (batch.size >= DELETE_LIMIT) this.seal()
+  }
+
+  private seal(): void {
+    const batch = this.batch
+    if (!batch) return
+    this.batch = null
+    const previous = this.unsettled.at(-1) ?? Promise.resolve()
+    const settled = Promise.all([previous, ...batch.copies])
+      .then(() => this.settle(batch))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.failure ??= error
+          this.stop(`the guard could not check: ${errorMessage(error)}`)
+        }
+      )
+    this.unsettled.push(settled)
+  }
+
+  /** Waits for ingest-image's verdict on a batch, then deletes. */
+  private async settle(batch: Batch): Promise<Verdict> {
+    if (batch.confirmed.length === 0) return 'ingested'
+    const { ingested, bounced, stuck } = await settleBatch(batch, this.guard)
+    const keys = ingested.map((o) => o.key)
+    const errors = await deleteKeys(keys, this.plan.parkingLot, this.aws.s3)
+    for (const object of ingested) {
+      const error = errors.get(object.key)
+      if (!error) this.spool.moved(object.key, object.size)
+      else
+        this.spool.failed({
+          key: object.key,
+          error: `copied and ingested, not deleted from the parking lot: ${error}`
+        })
+    }
+    for (const object of stuck) this.spool.notResumed(object.key)
+    this.result.bounced.push(...bounced.map((o) => o.key))
+    if (bounced.length > 0) {
+      this.stop(
+        `${plural(bounced.length, 'moved image')} came back into the parking lot: ingestion is still in maintenance`
+      )
+      return 'bounced'
+    }
+    if (stuck.length > 0) {
+      this.stop(
+        `${plural(stuck.length, 'copy', 'copies')} still in the ingestion bucket after resume-timeout: ingestion has not resumed`
+      )
+      return 'not-resumed'
+    }
+    return 'ingested'
+  }
+
+  private stop(reason: string): void {
+    if (this.result.stopped) return
+    this.result.stopped = reason
+    core.info(`Drain stops moving: ${reason}`)
+  }
+
+  // A counting pass for the progress line's time left: one more listing
+  // request per 1,000 objects, no keys kept.
+  private async count(progress: Progress): Promise<void> {
+    let total = 0
+    try {
+      for await (const page of listPages(this.aws.s3, this.plan.parkingLot))
+        total += page.length
+      progress.total = total
+    } catch (error) {
+      core.debug(`Counting the parking lot failed: ${errorMessage(error)}`)
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// The two writes of a move: a server-side copy confirmed by its own
+// answer, and a batched delete from the parking lot.
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  type S3Client
+} from '@aws-sdk/client-s3'
+import { errorMessage } from '../errors'
+import { copySource } from '../keys'
+import type { Parked } from './types'
+
+export const DELETE_LIMIT = 1_000
+
+/** Copies one object; returns an error message unless confirmed. */
+export async function copyConfirmed(
+  object: Parked,
+  from: string,
+  to: string,
+  s3: S3Client
+): Promise<string | undefined> {
+  try {
+    const answer = await s3.send(
+      new CopyObjectCommand({
+        Bucket: to,
+        Key: object.key,
+        CopySource: copySource(from, object.key),
+        MetadataDirective: 'COPY'
+      })
+    )
+    // A single-part ETag is the content's MD5, so an equal ETag in the
+    // copy's own answer proves the bytes at no extra request. A multipart
+    // ETag is not an MD5 (and the copy gets a different one): compare the
+    // size with one HeadObject instead.
+    if (!object.etag.includes('-')) {
+      const copied = answer.CopyObjectResult?.ETag
+      return copied === object.etag ? undefined : `copy ETag ${copied} differs`
+    }
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: to, Key: object.key })
+    )
+    return head.ContentLength === object.size
+      ? undefined
+      : `copy has ${head.ContentLength} bytes, source ${object.size}`
+  } catch (error) {
+    return `copy failed: ${errorMessage(error)}`
+  }
+}
+
+/**
+ * Deletes up to 1,000 keys in one call; returns the error of each key that
+ * was not deleted. A 200 answer can still list keys it did not delete:
+ * those are retried once in one more call, then reported key by key.
+ */
+export async function deleteKeys(
+  keys: readonly string[],
+  bucket: string,
+  s3: S3Client
+): Promise<Map<string, string>> {
+  let errors = await deleteOnce(keys, bucket, s3)
+  if (errors.size > 0 && errors.size < keys.length) {
+    errors = await deleteOnce([...errors.keys()], bucket, s3)
+  }
+  return errors
+}
+
+async function deleteOnce(
+  keys: readonly string[],
+  bucket: string,
+  s3: S3Client
+): Promise<Map<string, string>> {
+  const errors = new Map<string, string>()
+  if (keys.length === 0) return errors
+  try {
+    const answer = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true }
+      })
+    )
+    for (const error of answer.Errors ?? []) {
+      errors.set(error.Key ?? '', `${error.Code}: ${error.Message}`)
+    }
+  } catch (error) {
+    for (const key of keys) errors.set(key, errorMessage(error))
+  }
+  return errors
+}

@@ -1,0 +1,119 @@
+// Each mode stays inside the IAM policy the README documents for it
+// (docs/iam/<mode>.json): every call the sandbox recorded must be allowed
+// by one of the policy's statements.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { Sandbox } from '../../sandbox/sandbox'
+import type { Scenario } from '../../sandbox/scenario'
+import { run, scenario, withSandbox } from './harness'
+
+interface Statement {
+  Effect: string
+  Action: string[]
+  Resource: string | string[]
+}
+
+const PLACEHOLDERS = {
+  Region: 'us-west-2',
+  Account: '123456789012',
+  Stage: 'prod'
+}
+
+function policy(mode: string): Statement[] {
+  let text = readFileSync(`docs/iam/${mode}.json`, 'utf8')
+  for (const [name, value] of Object.entries(PLACEHOLDERS)) {
+    text = text.replaceAll('${' + name + '}', value)
+  }
+  return (JSON.parse(text) as { Statement: Statement[] }).Statement
+}
+
+function matches(pattern: string, value: string): boolean {
+  const regex = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+  return new RegExp(`^${regex.join('.*')}$`).test(value)
+}
+
+function allowed(
+  statements: Statement[],
+  action: string,
+  resource: string
+): boolean {
+  return statements.some(
+    (s) =>
+      s.Effect === 'Allow' &&
+      s.Action.includes(action) &&
+      [s.Resource].flat().some((pattern) => matches(pattern, resource))
+  )
+}
+
+const ssmArn = (name: string) =>
+  `arn:aws:ssm:us-west-2:123456789012:parameter${name}`
+
+/** The IAM action and resource of each SSM and Batch call recorded. */
+function requiredPermissions(sandbox: Sandbox): [string, string][] {
+  return sandbox.aws.calls.flatMap((call): [string, string][] => {
+    const input = call.input as {
+      Name?: string
+      Names?: string[]
+      WithDecryption?: boolean
+    }
+    const action = `${call.service}:${call.operation}`
+    if (call.service === 'batch') return [[action, '*']]
+    if (call.operation === 'DescribeParameters') return [[action, '*']]
+    const names = input.Names ?? (input.Name ? [input.Name] : [])
+    const decrypts = names.some(
+      (n) => sandbox.aws.ssm.get(n)?.type === 'SecureString'
+    )
+    const kms: [string, string][] =
+      input.WithDecryption && decrypts
+        ? [['kms:Decrypt', 'arn:aws:kms:us-west-2:123456789012:key/aws-ssm']]
+        : []
+    return [...names.map((n): [string, string] => [action, ssmArn(n)]), ...kms]
+  })
+}
+
+function quiet(): Scenario {
+  return {
+    ...scenario('before-deploy'),
+    mongo: { batches: [], batcherrors: [] },
+    batchJobs: []
+  }
+}
+
+describe('least privilege', () => {
+  it.each([
+    ['check', () => scenario('before-deploy')],
+    ['enter', quiet],
+    ['exit', () => scenario('after-deploy')]
+  ] as const)('%s stays inside docs/iam/%s.json', async (mode, from) => {
+    await withSandbox(from(), async (sandbox) => {
+      const result = await run(sandbox, mode, { 'settle-time': '0s' })
+      expect(result.report?.verdict).not.toBe('error')
+      const needed = requiredPermissions(sandbox)
+      expect(needed.length).toBeGreaterThan(0)
+      const statements = policy(mode)
+      const outside = needed.filter(
+        ([action, resource]) => !allowed(statements, action, resource)
+      )
+      expect(outside).toEqual([])
+    })
+  })
+
+  it('would notice a call outside the policy', () => {
+    const statements = policy('check')
+    expect(
+      allowed(
+        statements,
+        'ssm:PutParameter',
+        ssmArn('/api/maintenance-mode-prod')
+      )
+    ).toBe(false)
+    expect(
+      allowed(statements, 'ssm:GetParameters', ssmArn('/db/mongo-db-url-dev'))
+    ).toBe(false)
+    expect(
+      allowed(statements, 'ssm:GetParameters', ssmArn('/db/mongo-db-url-prod'))
+    ).toBe(true)
+  })
+})
