@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // The end-to-end files mostly wait on child processes and sleeps (the
+    // default settle-time alone is a minute): three at a time keeps the
+    // suite to a few minutes on two cores.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     coverage: {

@@ -11,6 +11,7 @@ import {
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
+import { sleep, type Faults } from './faults'
 
 export interface SsmParam {
   type: 'String' | 'SecureString'
@@ -35,6 +36,8 @@ export interface AwsJsonStandIn {
   batchJobs: BatchJob[]
   calls: AwsCall[]
   failing: Set<string>
+  /** Seeded faults per call (the sandbox shares one set of rules). */
+  faults: Faults | undefined
   stop(): Promise<void>
 }
 
@@ -430,6 +433,40 @@ function send(
   res.writeHead(status, headers).end(JSON.stringify(body))
 }
 
+/**
+ * Plays the fault picked for this call: latency, then a throttle (as each
+ * service names it), a 500, or a dropped connection (true: no answer).
+ */
+async function injectFault(
+  faults: Faults,
+  service: 'ssm' | 'batch',
+  operation: string,
+  req: IncomingMessage
+): Promise<boolean> {
+  const { latencyMs, failure } = faults.pick(service, operation)
+  if (latencyMs > 0) await sleep(latencyMs)
+  if (failure === 'reset') {
+    req.socket.destroy()
+    return true
+  }
+  if (failure === 'throttle') {
+    if (service === 'batch') {
+      throw new AwsError('TooManyRequestsException', 'Too Many Requests', 429)
+    }
+    // Concurrent writes of one parameter get TooManyUpdates, the rest a
+    // plain rate throttle.
+    if (operation === 'PutParameter') {
+      throw new AwsError('TooManyUpdates', 'Too many updates', 400)
+    }
+    throw new AwsError('ThrottlingException', 'Rate exceeded', 400)
+  }
+  if (failure === 'error') {
+    const type = service === 'batch' ? 'ServerException' : 'InternalServerError'
+    throw new AwsError(type, 'Injected server error', 500)
+  }
+  return false
+}
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
@@ -449,6 +486,12 @@ async function handle(
       stand.failing.has(`${service}:${operation}:${String(name)}`)
     ) {
       throw new AwsError('InternalFailure', 'Injected failure', 500)
+    }
+    if (
+      stand.faults &&
+      (await injectFault(stand.faults, service, operation, req))
+    ) {
+      return
     }
     if (!handler) {
       throw new AwsError(
@@ -488,6 +531,7 @@ export async function startAwsJsonStandIn(o: {
     batchJobs: o.batchJobs,
     calls: [],
     failing: new Set(),
+    faults: undefined,
     stop: () =>
       new Promise<void>((resolve, reject) => {
         // The SDK keeps sockets alive; close them or close() waits forever.

@@ -21,6 +21,7 @@ import {
   type Document
 } from 'bson'
 import { Query, aggregate, updateMany, updateOne } from 'mingo'
+import type { Faults } from './faults'
 
 export interface MongoStandInOptions {
   collections: Record<string, Document[]> // db name is ignored: one namespace per collection name
@@ -35,6 +36,7 @@ export interface MongoStandIn {
   commands: string[] // names of commands received, in order (e.g. 'find')
   down: boolean // when true, every connection is closed at once (unreachable source)
   latencyMs: number // delay before each reply (slow source)
+  faults: Faults | undefined // seeded per-command faults: reset, error, latency
   stop(): Promise<void>
 }
 
@@ -444,9 +446,21 @@ export async function startMongoStandIn(
 
   async function respond(conn: Conn, msg: Buffer): Promise<void> {
     const req = parseRequest(msg)
-    const reply = execute(req.command, conn)
-    if (standIn.latencyMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, standIn.latencyMs))
+    const name = Object.keys(req.command)[0] ?? ''
+    const picked = standIn.faults?.pick('mongo', name)
+    if (picked?.failure === 'reset') return void conn.socket.destroy()
+    const reply = picked?.failure
+      ? // A busy or failing server: the driver sees a command error.
+        {
+          ok: 0,
+          errmsg: 'Injected failure',
+          code: 1,
+          codeName: 'InternalError'
+        }
+      : execute(req.command, conn)
+    const delay = standIn.latencyMs + (picked?.latencyMs ?? 0)
+    if (delay > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delay))
     }
     if (!req.moreToCome && !conn.socket.destroyed) {
       conn.socket.write(encodeReply(req, reply))
@@ -494,6 +508,7 @@ export async function startMongoStandIn(
     collections: o.collections,
     commands: [],
     latencyMs: 0,
+    faults: undefined,
     get down() {
       return down
     },

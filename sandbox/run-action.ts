@@ -22,11 +22,25 @@ export interface RunActionOptions {
   outDir: string
   actionDir?: string
   timeoutMs?: number
+  /** Stops the run part-way, as GitHub cancels a job (tests only). */
+  stop?: StopAt
+}
+
+export interface StopAt {
+  signal: NodeJS.Signals // SIGINT, SIGTERM or SIGKILL
+  /** Once the S3 proxy has seen this many CopyObject requests… */
+  afterCopies?: number
+  /** …or this many ms after the start, whichever comes first… */
+  afterMs?: number
+  /** …or once this says so (polled every 2 ms). */
+  when?: () => boolean
 }
 
 export interface RunActionResult {
   exitCode: number
   timedOut: boolean
+  /** When `stop` was given: ms from the start to the signal, if sent. */
+  stoppedAfterMs?: number
   report: unknown
   summary: string
   outputs: Record<string, string>
@@ -175,7 +189,8 @@ export async function runAction(o: RunActionOptions): Promise<RunActionResult> {
     join(actionDir, 'dist', 'index.js'),
     env,
     files.workspace,
-    o.timeoutMs ?? 5 * 60_000
+    o.timeoutMs ?? 5 * 60_000,
+    o.stop && stopWhen(o.stop, o.sandbox)
   )
   const outputs = parseGithubOutput(await readFile(files.output, 'utf8'))
   const summary = await readFile(files.summary, 'utf8')
@@ -212,6 +227,7 @@ async function keepReport(
 interface NodeRun {
   exitCode: number
   timedOut: boolean
+  stoppedAfterMs?: number
   stdout: string
   stderr: string
   log: string // both streams, interleaved as they arrived
@@ -221,10 +237,23 @@ function spawnNode(
   script: string,
   env: Record<string, string>,
   cwd: string,
-  timeoutMs: number
+  timeoutMs: number,
+  stopWhen?: (elapsedMs: number) => NodeJS.Signals | undefined
 ): Promise<NodeRun> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [script], { env, cwd })
+    const started = Date.now()
+    let stoppedAfterMs: number | undefined
+    const poll = stopWhen
+      ? setInterval(() => {
+          const signal = stopWhen(Date.now() - started)
+          if (!signal) return
+          stoppedAfterMs = Date.now() - started
+          log.push(`\n[run-action] ${signal} after ${stoppedAfterMs} ms\n`)
+          child.kill(signal)
+          clearInterval(poll)
+        }, 2)
+      : undefined
     const out: string[] = []
     const err: string[] = []
     const log: string[] = []
@@ -248,17 +277,30 @@ function spawnNode(
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      clearInterval(poll)
       // A signalled process gets the shell's 128 + signal number.
       const bySignal = signal ? 128 + (constants.signals[signal] ?? 0) : 1
       done({
         exitCode: code ?? bySignal,
         timedOut,
+        ...(stoppedAfterMs !== undefined && { stoppedAfterMs }),
         stdout: out.join(''),
         stderr: err.join(''),
         log: log.join('')
       })
     })
   })
+}
+
+function stopWhen(stop: StopAt, sandbox: Sandbox) {
+  return (elapsedMs: number) => {
+    const copies = sandbox.s3proxy.counts.get('CopyObject') ?? 0
+    const due =
+      (stop.afterCopies !== undefined && copies >= stop.afterCopies) ||
+      (stop.afterMs !== undefined && elapsedMs >= stop.afterMs) ||
+      stop.when?.() === true
+    return due ? stop.signal : undefined
+  }
 }
 
 // A runner never shows `::add-mask::` commands and replaces every masked

@@ -12,6 +12,7 @@ import {
   type ServerResponse
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { sleep, type Faults } from './faults'
 
 export interface S3Op {
   /** S3 API name, e.g. CopyObject, ListObjectsV2, DeleteObjects. */
@@ -35,20 +36,49 @@ export type BeforeForward = (
 
 export type ObjectCreated = (bucket: string, key: string) => void
 
+/** One request, as the opt-in log keeps it. */
+export interface LoggedRequest extends S3Op {
+  /** Order of arrival among every logged event (arrival and end). */
+  at: number
+  /** Order of the end of the answer; undefined while in flight. */
+  end?: number
+  /** HTTP status answered; 0 for a dropped connection. */
+  status?: number
+  /** `x-amz-copy-source`, decoded: `bucket/key`. */
+  copySource?: string
+  /** DeleteObjects: the keys asked for. */
+  keys?: string[]
+  /** Request body text, for the SQS proxy (JSON protocol). */
+  body?: string
+}
+
 export interface S3Proxy {
   endpoint: string
   /** Requests seen, per operation name. */
   counts: Map<string, number>
   beforeForward: BeforeForward[]
   onObjectCreated: ObjectCreated[]
+  /** Set to [] to record every request from then on (tests only). */
+  log: LoggedRequest[] | undefined
   total(): number
   reset(): void
   stop(): Promise<void>
 }
 
+export type Identify = (
+  method: string,
+  url: string,
+  headers: IncomingMessage['headers']
+) => S3Op
+
 const CREATES = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload'])
 
-export async function startS3Proxy(upstreamPort: number): Promise<S3Proxy> {
+// `identify` names the operation of a request: S3's by default; the
+// sandbox runs a second instance in front of fauxqs's SQS with sqsOp.
+export async function startS3Proxy(
+  upstreamPort: number,
+  identifyOp: Identify = identify
+): Promise<S3Proxy> {
   // Many sockets kept alive: peers open up to 64 connections at once.
   const agent = new Agent({ keepAlive: true, maxSockets: 256 })
   const proxy: S3Proxy = {
@@ -56,15 +86,18 @@ export async function startS3Proxy(upstreamPort: number): Promise<S3Proxy> {
     counts: new Map(),
     beforeForward: [],
     onObjectCreated: [],
+    log: undefined,
     total: () => [...proxy.counts.values()].reduce((a, b) => a + b, 0),
     reset: () => proxy.counts.clear(),
     stop: async () => {}
   }
   const server = createServer((req, res) => {
-    handle(proxy, agent, upstreamPort, req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(502)
-      res.end(String(error))
-    })
+    handle(proxy, agent, upstreamPort, identifyOp, req, res).catch(
+      (error: unknown) => {
+        if (!res.headersSent) res.writeHead(502)
+        res.end(String(error))
+      }
+    )
   })
   server.keepAliveTimeout = 30_000
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
@@ -83,11 +116,13 @@ async function handle(
   proxy: S3Proxy,
   agent: Agent,
   port: number,
+  identifyOp: Identify,
   req: IncomingMessage,
   res: ServerResponse
 ): Promise<void> {
-  const op = identify(req.method ?? 'GET', req.url ?? '/', req.headers)
+  const op = identifyOp(req.method ?? 'GET', req.url ?? '/', req.headers)
   proxy.counts.set(op.name, (proxy.counts.get(op.name) ?? 0) + 1)
+  const logged = proxy.log && record(proxy.log, op, req, res)
   for (const hook of proxy.beforeForward) {
     if (await hook(op, req, res)) return
   }
@@ -116,7 +151,125 @@ async function handle(
     if (!res.headersSent) res.writeHead(502)
     res.end(String(error))
   })
+  if (logged && (op.name === 'DeleteObjects' || op.bucket === undefined)) {
+    // Attached in the same tick as the pipe, so no chunk is missed.
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      if (op.name === 'DeleteObjects') logged.keys = deletedKeys(text)
+      else logged.body = text
+    })
+  }
   req.pipe(upstream)
+}
+
+let events = 0
+
+function record(
+  log: LoggedRequest[],
+  op: S3Op,
+  req: IncomingMessage,
+  res: ServerResponse
+): LoggedRequest {
+  const source = req.headers['x-amz-copy-source']
+  const entry: LoggedRequest = { ...op, at: ++events }
+  if (typeof source === 'string') {
+    entry.copySource = decodeURIComponent(source.replace(/^\//, ''))
+  }
+  log.push(entry)
+  res.on('finish', () => {
+    entry.end = ++events
+    entry.status = res.statusCode
+  })
+  res.on('close', () => {
+    if (entry.end !== undefined) return
+    entry.end = ++events
+    entry.status = 0
+  })
+  return entry
+}
+
+// The keys of a DeleteObjects body: <Key>…</Key>, XML-escaped.
+function deletedKeys(xml: string): string[] {
+  return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) =>
+    (m[1] ?? '').replace(
+      /&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi,
+      (_, e: string) => {
+        const named: Record<string, string> = {
+          amp: '&',
+          lt: '<',
+          gt: '>',
+          quot: '"',
+          apos: "'"
+        }
+        if (e[0] !== '#') return named[e.toLowerCase()] ?? ''
+        const code =
+          e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))
+        return String.fromCodePoint(code)
+      }
+    )
+  )
+}
+
+/** The SQS operation of a JSON-protocol request (`X-Amz-Target`). */
+export function sqsOp(
+  _method: string,
+  _url: string,
+  headers: IncomingMessage['headers']
+): S3Op {
+  const target = headers['x-amz-target']
+  const name =
+    typeof target === 'string' && target.startsWith('AmazonSQS.')
+      ? target.slice('AmazonSQS.'.length)
+      : 'Unknown'
+  return { name, bucket: undefined, key: undefined }
+}
+
+/**
+ * A beforeForward hook that plays the faults `faults` picks for each
+ * request: latency, then a throttle, a 500 or a dropped connection.
+ */
+export function faultHook(
+  faults: Faults,
+  service: 's3' | 'sqs'
+): BeforeForward {
+  return async (op, req, res) => {
+    const { latencyMs, failure } = faults.pick(service, op.name)
+    if (latencyMs > 0) await sleep(latencyMs)
+    if (!failure) return false
+    if (failure === 'reset') {
+      req.socket.destroy()
+      return true
+    }
+    // The body is not forwarded: read it off so the socket can be reused.
+    req.resume()
+    const throttle = failure === 'throttle'
+    if (service === 's3') {
+      const [status, code] = throttle
+        ? [503, 'SlowDown']
+        : [500, 'InternalError']
+      res.writeHead(status, { 'content-type': 'application/xml' })
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>Injected ${code}</Message><RequestId>fault</RequestId></Error>`
+      )
+      return true
+    }
+    const [status, type] = throttle
+      ? [400, 'ThrottlingException']
+      : [500, 'InternalError']
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-query-error': `${type};${throttle ? 'Sender' : 'Receiver'}`
+    })
+    res.end(
+      JSON.stringify({
+        __type: `com.amazonaws.sqs#${type}`,
+        message: `Injected ${type}`
+      })
+    )
+    return true
+  }
 }
 
 /** The S3 operation of a path-style request, from method, path and query. */

@@ -14,10 +14,13 @@ import {
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { EJSON, type Document } from 'bson'
 import { startFauxqs, type FauxqsServer } from 'fauxqs'
+import { startApiStandIn, type ApiStandIn } from './api-standin'
 import { startAwsJsonStandIn, type AwsJsonStandIn } from './aws-json'
+import { startCognitoStandIn, type CognitoStandIn } from './cognito'
 import { startIngestImage, type IngestImage } from './ingest-image'
 import { startMongoStandIn, type MongoStandIn } from './mongo-wire'
-import { startS3Proxy, type S3Proxy } from './s3-proxy'
+import { createFaults, type Faults } from './faults'
+import { faultHook, sqsOp, startS3Proxy, type S3Proxy } from './s3-proxy'
 import {
   fillSsmPlaceholders,
   mongoCredentials,
@@ -47,7 +50,12 @@ export interface Sandbox {
   mongo: MongoStandIn
   aws: AwsJsonStandIn
   s3proxy: S3Proxy // counts S3 requests; env.AWS_ENDPOINT_URL_S3 points here
+  sqsproxy: S3Proxy // the same for SQS (sqsOp names); AWS_ENDPOINT_URL_SQS
+  faults: Faults // scenario.sandbox.faults, live: tests may change the rules
   ingest: IngestImage
+  api: ApiStandIn // refuses mutations while the api flag (as cached) is on
+  apiUrl: string // the API stand-in's GraphQL URL, for probe inputs
+  cognito: CognitoStandIn // user pools; tests add users
   s3: S3Client // straight to fauxqs, not counted
   sqs: SQSClient
   mongoUri: string
@@ -90,6 +98,24 @@ export async function startSandbox(
     started.push(aws)
     const s3proxy = await startS3Proxy(fauxqs.port)
     started.push(s3proxy)
+    const sqsproxy = await startS3Proxy(fauxqs.port, sqsOp)
+    // Only the action's calls meet faults: they come through the proxies
+    // and the stand-ins' ports; loading and state() go around them.
+    const given = scenario.sandbox?.faults
+    const faults = createFaults(given?.seed, structuredClone(given?.rules))
+    s3proxy.beforeForward.push(faultHook(faults, 's3'))
+    sqsproxy.beforeForward.push(faultHook(faults, 'sqs'))
+    aws.faults = faults
+    mongo.faults = faults
+    started.push(sqsproxy)
+    const api = await startApiStandIn({
+      readFlag: () =>
+        aws.ssm.get(`/api/maintenance-mode-${scenario.stage}`)?.value,
+      flagCacheSeconds: scenario.sandbox?.apiFlagCacheSeconds ?? 0
+    })
+    started.push(api)
+    const cognito = await startCognitoStandIn()
+    started.push(cognito)
     const endpoint = `http://127.0.0.1:${fauxqs.port}`
     const s3 = new S3Client({
       endpoint,
@@ -114,15 +140,21 @@ export async function startSandbox(
       mongo,
       aws,
       s3proxy,
+      sqsproxy,
+      faults,
       ingest,
+      api,
+      apiUrl: api.url,
+      cognito,
       s3,
       sqs,
       mongoUri: mongoUriFor(mongo.hostPort),
       env: {
         AWS_ENDPOINT_URL_S3: s3proxy.endpoint,
-        AWS_ENDPOINT_URL_SQS: endpoint,
+        AWS_ENDPOINT_URL_SQS: sqsproxy.endpoint,
         AWS_ENDPOINT_URL_SSM: aws.endpoint,
         AWS_ENDPOINT_URL_BATCH: aws.endpoint,
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
         AWS_REGION: scenario.region,
         AWS_ACCESS_KEY_ID: credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey

@@ -48,6 +48,7 @@ export interface FaultRule {
 }
 export interface ScenarioSandbox {
   ingestFlagCacheSeconds?: number
+  apiFlagCacheSeconds?: number
   faults?: { seed: number; rules: FaultRule[] }
 }
 
@@ -179,6 +180,8 @@ function checkSandbox(c: Check, v: unknown): void {
   const sb = c.object(v, 'sandbox')
   if (sb.ingestFlagCacheSeconds !== undefined)
     c.count(sb.ingestFlagCacheSeconds, 'sandbox.ingestFlagCacheSeconds')
+  if (sb.apiFlagCacheSeconds !== undefined)
+    c.count(sb.apiFlagCacheSeconds, 'sandbox.apiFlagCacheSeconds')
   if (sb.faults === undefined) return
   const faults = c.object(sb.faults, 'sandbox.faults')
   if (typeof faults.seed !== 'number') c.fail('sandbox.faults.seed', 'number')

@@ -1,13 +1,21 @@
-// npm run bench -- [--out FILE] [--sizes 1000,10000]
+// npm run bench -- [--out FILE] [--sizes 1000,10000] [--tools gate,…]
+//   [--object-bytes N] [--memory-trace DIR] [--gate-node-flags '…']
 // Moves the same generated parking lot three ways against the same
 // sandbox (through its counting S3 proxy, ingest-image playing): the
 // gate's exit drain, `aws s3 mv --recursive` and `rclone move`. Prints
 // objects per second, requests per object, peak RSS and whether every key
 // arrived byte-identical, then the ratios to the gate. Not a test.
+//
+// For finding where memory goes: --memory-trace DIR samples the gate's
+// process.memoryUsage() every 250 ms into DIR/gate-<objects>.jsonl (a
+// preload passed through NODE_OPTIONS, which only the bench sets), and
+// --gate-node-flags adds node flags to the gate alone (--trace-gc,
+// --heap-prof, --max-old-space-size). --object-bytes makes every object
+// that size, to keep loading a 100,000-object lot short.
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { createWriteStream, existsSync } from 'node:fs'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -52,13 +60,37 @@ interface Tool {
   ) => Promise<[string, string[], NodeJS.ProcessEnv]>
 }
 
+interface Options {
+  objectBytes: number | undefined
+  memoryTrace: string | undefined
+  gateNodeFlags: string
+}
+
+let options: Options = {
+  objectBytes: undefined,
+  memoryTrace: undefined,
+  gateNodeFlags: ''
+}
+
+// Loaded into the gate with --import: samples its memory until it exits.
+const SAMPLER = `
+import { appendFileSync } from 'node:fs'
+const file = process.env.BENCH_MEMORY_TRACE
+const started = Date.now()
+const sample = () => appendFileSync(file, JSON.stringify({
+  ms: Date.now() - started, ...process.memoryUsage()
+}) + '\\n')
+setInterval(sample, 250).unref()
+process.on('exit', sample)
+`
+
 const TOOLS: Tool[] = [
   {
     name: 'gate',
     available: () => existsSync(join(REPO_ROOT, 'dist', 'index.js')),
     command: async (box, dir) => [
       process.execPath,
-      [join(REPO_ROOT, 'dist', 'index.js')],
+      [...(await gateFlags(box, dir)), join(REPO_ROOT, 'dist', 'index.js')],
       await gateEnv(box, dir)
     ]
   },
@@ -113,6 +145,22 @@ function peerEnv(box: Sandbox): NodeJS.ProcessEnv {
   return env
 }
 
+function objects(box: Sandbox): number {
+  return box.scenario.buckets[LOT]?.length ?? 0
+}
+
+// Node flags for the gate alone, on its command line (NODE_OPTIONS takes
+// only some of them, and a runner passes none: these are for diagnosis).
+async function gateFlags(box: Sandbox, dir: string): Promise<string[]> {
+  const flags = options.gateNodeFlags.split(' ').filter(Boolean)
+  if (options.memoryTrace) {
+    const sampler = join(dir, 'sampler.mjs')
+    await writeFile(sampler, SAMPLER)
+    flags.push('--import', sampler)
+  }
+  return flags
+}
+
 async function gateEnv(box: Sandbox, dir: string): Promise<NodeJS.ProcessEnv> {
   const files = ['output', 'summary', 'env', 'path', 'state'].map((f) =>
     join(dir, f)
@@ -122,6 +170,12 @@ async function gateEnv(box: Sandbox, dir: string): Promise<NodeJS.ProcessEnv> {
   return {
     PATH: process.env.PATH,
     ...box.env,
+    ...(options.memoryTrace && {
+      BENCH_MEMORY_TRACE: join(
+        options.memoryTrace,
+        `gate-${objects(box)}.jsonl`
+      )
+    }),
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: summary,
     GITHUB_ENV: env,
@@ -145,7 +199,7 @@ function lot(size: number): Scenario {
   }
   const objects = keys.map((key, i) => ({
     key,
-    size: 2_048 + (i % 5) * 512,
+    size: options.objectBytes ?? 2_048 + (i % 5) * 512,
     contentType: 'image/jpeg'
   }))
   const ssm = { ...base.ssm }
@@ -158,7 +212,8 @@ function lot(size: number): Scenario {
 function measure(
   command: string,
   args: string[],
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv,
+  log?: string
 ): Promise<{ seconds: number; peakRssMb: number; code: number; err: string }> {
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint()
@@ -169,7 +224,8 @@ function measure(
     )
     let err = ''
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.stdout.resume()
+    if (log) child.stdout.pipe(createWriteStream(log))
+    else child.stdout.resume()
     child.on('error', fail)
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
@@ -196,7 +252,13 @@ async function benchOne(tool: Tool, size: number): Promise<Figure> {
     const dir = await mkdtemp(join(tmpdir(), `bench-${tool.name}-`))
     const [command, args, env] = await tool.command(box, dir)
     box.s3proxy.reset()
-    const run = await measure(command, args, env)
+    // With --memory-trace, the gate's log (progress lines, --trace-gc)
+    // is kept next to its samples.
+    const log =
+      tool.name === 'gate' && options.memoryTrace
+        ? join(options.memoryTrace, `gate-${size}.log`)
+        : undefined
+    const run = await measure(command, args, env, log)
     // Peers do not wait for ingest-image; the gate does (it must).
     await box.ingest.idle()
     if (run.code !== 0)
@@ -233,14 +295,30 @@ function ensurePeers(): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, sizes: { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      sizes: { type: 'string' },
+      tools: { type: 'string' },
+      'object-bytes': { type: 'string' },
+      'memory-trace': { type: 'string' },
+      'gate-node-flags': { type: 'string' }
+    },
     strict: true
   })
   const sizes = (values.sizes ?? '1000,10000').split(',').map(Number)
+  const wanted = values.tools?.split(',')
+  const bytes = values['object-bytes']
+  options = {
+    objectBytes: bytes ? Number(bytes) : undefined,
+    memoryTrace: values['memory-trace'],
+    gateNodeFlags: values['gate-node-flags'] ?? ''
+  }
+  if (options.memoryTrace) await mkdir(options.memoryTrace, { recursive: true })
   ensurePeers()
   const figures: Figure[] = []
   for (const size of sizes) {
     for (const tool of TOOLS) {
+      if (wanted && !wanted.includes(tool.name)) continue
       if (!tool.available()) {
         console.log(`bench: ${tool.name} not available, skipped`)
         continue

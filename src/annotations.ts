@@ -79,7 +79,7 @@ function batchGroup(
 function drainGroups(drain: Report['drain']): NoticeGroup[] {
   if (!drain) return []
   const verb = drain.dryRun ? 'would stay' : 'stay'
-  const orphaned = Object.entries(drain.orphanedBatches ?? {}).map(
+  const orphaned = Object.entries(drain.orphanedBatches).map(
     ([id, count]) =>
       `${count} ${count === 1 ? 'image' : 'images'} of ${id} ${verb} in ` +
       'the parking lot: its SQS queue is gone, so inference would fail.'
@@ -91,7 +91,7 @@ function drainGroups(drain: Report['drain']): NoticeGroup[] {
   )
   return [
     group('orphaned', 'warning', orphaned),
-    group('not-moved', 'error', failed, drain.counts?.failed ?? failed.length)
+    group('not-moved', 'error', failed, drain.counts.failed)
   ]
 }
 

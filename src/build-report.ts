@@ -38,6 +38,8 @@ export function buildReport(
     ...(outcome.drain && {
       drain: reportDrain(outcome.drain, settings?.dryRun ?? false)
     }),
+    ...(outcome.statusObject && { statusObject: outcome.statusObject }),
+    ...(outcome.signOut && { signOut: outcome.signOut }),
     errors: outcome.errors
   }
 }

@@ -1,6 +1,7 @@
 // The in-flight check shared by `check` and `enter`: read every source,
 // classify, and with a wait timeout re-evaluate until nothing blocks.
 import * as core from '@actions/core'
+import { sleepUnlessAborted } from './abort'
 import type { AwsClients } from './clients'
 import { classify, type Finding, type Observation } from './classify'
 import { formatDuration } from './duration'
@@ -59,7 +60,8 @@ export async function checkInFlight(
   settings: Settings,
   resources: Resources,
   aws: AwsClients,
-  clock: CheckDeps = realClock
+  clock: CheckDeps = realClock,
+  signal?: AbortSignal
 ): Promise<CheckResult> {
   const deadline = clock.now().getTime() + settings.waitTimeoutMs
   for (let round = 1; ; round++) {
@@ -69,10 +71,16 @@ export async function checkInFlight(
     const blocking = findings.filter((f) => f.status === 'blocking')
     const left = deadline - checkedAt.getTime()
     logRound(round, blocking, left, settings.pollIntervalMs)
-    if (blocking.length === 0 || left <= 0) {
-      return { findings, blocking: blocking.length, rounds: round, checkedAt }
+    const result = {
+      findings,
+      blocking: blocking.length,
+      rounds: round,
+      checkedAt
     }
-    await clock.sleep(Math.min(settings.pollIntervalMs, left))
+    if (blocking.length === 0 || left <= 0) return result
+    const wait = Math.min(settings.pollIntervalMs, left)
+    // A stopped run reports its last round; the mode then fails.
+    if (!(await sleepUnlessAborted(clock.sleep, wait, signal))) return result
   }
 }
 

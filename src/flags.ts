@@ -15,6 +15,7 @@ import {
   readProvenance,
   type Provenance
 } from './provenance'
+import type { ProbeResult } from './probe'
 import type { FlagRole, FlagSpec } from './settings'
 
 export interface FlagState {
@@ -31,6 +32,8 @@ export interface FlagState {
   modifiedBy?: string
   /** The run that last wrote it, when the gate did. */
   provenance?: Provenance
+  /** Whether the component showed the flag in effect (the barrier). */
+  probe?: ProbeResult
 }
 
 export interface FlagWriteResult {
@@ -129,18 +132,32 @@ export async function setFlags(
   return { flags }
 }
 
+const UPDATE_ATTEMPTS = 5
+
 async function writeFlag(flag: FlagState, value: string, aws: AwsClients) {
   const at = new Date()
   const run = currentRun()
-  await aws.ssm.send(
-    new PutParameterCommand({
-      Name: flag.name,
-      Value: value,
-      Type: 'String',
-      Overwrite: true,
-      Description: describeWrite(value, run, at)
-    })
-  )
+  const command = new PutParameterCommand({
+    Name: flag.name,
+    Value: value,
+    Type: 'String',
+    Overwrite: true,
+    Description: describeWrite(value, run, at)
+  })
+  // SSM answers TooManyUpdates to concurrent writes of one parameter; the
+  // SDK does not count it as a throttle, so it is retried here (the write
+  // is idempotent).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await aws.ssm.send(command)
+      break
+    } catch (error) {
+      const busy = (error as { name?: string }).name === 'TooManyUpdates'
+      if (!busy || attempt >= UPDATE_ATTEMPTS) throw error
+      const pause = 250 * 2 ** attempt * (0.5 + Math.random() / 2)
+      await new Promise((done) => setTimeout(done, pause))
+    }
+  }
   flag.modifiedAt = at
   flag.modifiedBy = undefined // the principal is SSM's to record
   flag.provenance = { value, at: at.toISOString(), ...run }

@@ -19,8 +19,18 @@ export const INPUTS = {
   concurrency: 'concurrency',
   maxRate: 'max-rate',
   resumeTimeout: 'resume-timeout',
+  timeout: 'timeout',
   maxMaintenance: 'max-maintenance',
   allowMixedStages: 'allow-mixed-stages',
+  frontendProbe: 'frontend-probe',
+  apiProbe: 'api-probe',
+  ingestionProbe: 'ingestion-probe',
+  probeTimeout: 'probe-timeout',
+  statusObject: 'status-object',
+  statusMessage: 'status-message',
+  expectedEnd: 'expected-end',
+  signOutUserPool: 'sign-out-user-pool',
+  signOutRate: 'sign-out-rate',
   reportPath: 'report-path'
 } as const
 

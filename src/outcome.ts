@@ -9,6 +9,8 @@ import type { MaintenanceWindow } from './maintenance-window'
 import type { Verdict } from './report'
 import type { Resources } from './resources'
 import type { Settings } from './settings'
+import type { SignOutResult } from './sign-out'
+import type { StatusObjectResult } from './status-object'
 
 export interface Outcome {
   verdict: Verdict
@@ -20,6 +22,8 @@ export interface Outcome {
   checkedAt?: Date
   rounds?: number
   drain?: DrainResult
+  statusObject?: StatusObjectResult
+  signOut?: SignOutResult
   errors: string[]
 }
 
@@ -28,6 +32,8 @@ export interface ModeContext {
   readonly aws: AwsClients
   readonly clock: CheckDeps
   readonly outcome: Outcome
+  /** Aborted on SIGINT/SIGTERM or at `timeout`: start nothing new. */
+  readonly signal: AbortSignal
 }
 
 export function newOutcome(): Outcome {

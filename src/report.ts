@@ -6,6 +6,9 @@ import type { Finding } from './classify'
 import { writeJsonStreaming, type ReportDrain } from './drain'
 import type { FlagState } from './flags'
 import type { MaintenanceWindow } from './maintenance-window'
+import type { ProbeResult } from './probe'
+import type { SignOutResult } from './sign-out'
+import type { StatusObjectResult } from './status-object'
 import type { RunIdentity } from './provenance'
 
 export type Verdict = 'pass' | 'blocked' | 'error'
@@ -31,6 +34,10 @@ export interface Report {
   batches: ReportBatch[]
   rounds?: number
   drain?: ReportDrain
+  /** What enter or exit wrote to the status object, when one is given. */
+  statusObject?: StatusObjectResult
+  /** The users enter signed out, when a user pool is given. */
+  signOut?: SignOutResult
   errors: string[]
 }
 
@@ -45,6 +52,8 @@ export interface ReportFlag {
   modifiedAt?: string
   modifiedBy?: string
   changedByRun?: RunIdentity
+  /** Whether the flag was seen in effect after it was set. */
+  probe?: ProbeResult
 }
 
 export interface ReportWindow {
@@ -78,8 +87,15 @@ export function reportFlags(flags: readonly FlagState[]): ReportFlag[] {
     ...(flag.wouldBecome && { wouldBecome: flag.wouldBecome }),
     ...(flag.modifiedAt && { modifiedAt: flag.modifiedAt.toISOString() }),
     ...(flag.modifiedBy && { modifiedBy: flag.modifiedBy }),
-    ...(flag.provenance && { changedByRun: runOf(flag.provenance) })
+    ...(flag.provenance && { changedByRun: runOf(flag.provenance) }),
+    ...(flag.probe && {
+      probe: { ...flag.probe, seconds: round1(flag.probe.seconds) }
+    })
   }))
+}
+
+function round1(seconds: number): number {
+  return Math.round(seconds * 10) / 10
 }
 
 function runOf(run: RunIdentity): RunIdentity {

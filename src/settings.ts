@@ -5,6 +5,9 @@ import { InputError } from './errors'
 import { parseDuration } from './duration'
 import { INPUTS, MODES, type Mode } from './io-names'
 import { mongoUriProblem } from './mongo-uri'
+import { parseProbes, type ProbeSpec } from './probe'
+import { parseSignOut, type SignOutSettings } from './sign-out'
+import { parseStatusObject, type StatusObjectSettings } from './status-object'
 
 export type FlagRole = 'frontend' | 'api' | 'ingestion'
 
@@ -29,7 +32,14 @@ export interface Settings {
   readonly drain: DrainSettings
   readonly maxMaintenanceMs: number
   readonly allowMixedStages: boolean
+  /** Bounds the whole run; on expiry it stops like a cancellation. */
+  readonly timeoutMs: number
   readonly reportPath: string | undefined
+  /** Per flag, the request that shows it took effect (issue #6). */
+  readonly probes: Partial<Record<FlagRole, ProbeSpec>>
+  readonly probeTimeoutMs: number
+  readonly statusObject: StatusObjectSettings | undefined
+  readonly signOut: SignOutSettings | undefined
 }
 
 /** How exit drains the parking lot. */
@@ -97,7 +107,9 @@ export function parseSettings(
       INPUTS.allowMixedStages,
       read(INPUTS.allowMixedStages)
     ),
-    reportPath: read(INPUTS.reportPath).trim() || undefined
+    timeoutMs: parseSpan(INPUTS.timeout, read(INPUTS.timeout), 1),
+    reportPath: read(INPUTS.reportPath).trim() || undefined,
+    ...parseBarrierAndSessions(read)
   }
   refuseSameBucket(settings)
   return settings
@@ -152,6 +164,31 @@ function parseFlags(read: InputReader, stage: string): FlagSpec[] {
     fail(input, flag.name, `a parameter of its own, not that of '${other}'`)
   })
   return flags
+}
+
+function parseBarrierAndSessions(read: InputReader) {
+  const given = (input: string) => ({ input, value: read(input) })
+  return {
+    probes: parseProbes(read, [
+      ['frontend', INPUTS.frontendProbe],
+      ['api', INPUTS.apiProbe],
+      ['ingestion', INPUTS.ingestionProbe]
+    ]),
+    probeTimeoutMs: parseSpan(
+      INPUTS.probeTimeout,
+      read(INPUTS.probeTimeout),
+      1
+    ),
+    statusObject: parseStatusObject(
+      given(INPUTS.statusObject),
+      given(INPUTS.statusMessage),
+      given(INPUTS.expectedEnd)
+    ),
+    signOut: parseSignOut(
+      given(INPUTS.signOutUserPool),
+      given(INPUTS.signOutRate)
+    )
+  }
 }
 
 function parseMongoUri(value: string): string | undefined {

@@ -16,6 +16,7 @@ import {
 } from './markdown'
 import type { Report, ReportBatch, ReportFlag } from './report'
 import { drainSection } from './summary-drain'
+import { probeCell, probed, sessionsSection } from './summary-sessions'
 
 // GitHub refuses a step summary over 1 MiB; stay clear of it.
 export const LIMIT_BYTES = 1_000_000
@@ -50,6 +51,7 @@ export function summarySections(report: Report): string[] {
     errorsSection(report.errors, report.reason),
     report.rounds === undefined ? '' : blockingSection(report),
     flagsSection(report.flags),
+    sessionsSection(report),
     report.drain ? drainSection(report.drain) : '',
     foldedBatches('Stalled', report.batches, 'stalled'),
     foldedBatches('Failed', report.batches, 'failed'),
@@ -182,17 +184,26 @@ function flagsSection(flags: readonly ReportFlag[]): string {
   // when the report has them.
   const known = flags.some((flag) => flag.modifiedAt || flag.modifiedBy)
   const header = ['flag', 'SSM parameter', 'before', 'after', 'change']
+  const withProbe = probed(flags)
   const rows = flags.map((flag) => [
     ROLE_NAME[flag.role] ?? flag.role,
     code(flag.name),
     flagValue(flag.before),
     flagValue(flag.wouldBecome ?? flag.after),
     change(flag),
-    ...(known ? [lastChange(flag)] : [])
+    ...(known ? [lastChange(flag)] : []),
+    ...(withProbe ? [probeCell(flag)] : [])
   ])
   return section(
     'Flags',
-    table(known ? [...header, 'last written'] : header, rows)
+    table(
+      [
+        ...header,
+        ...(known ? ['last written'] : []),
+        ...(withProbe ? ['in effect'] : [])
+      ],
+      rows
+    )
   )
 }
 

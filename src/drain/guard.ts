@@ -38,7 +38,13 @@ export interface GuardDeps {
   readonly timeoutMs: number
   readonly sleep: (ms: number) => Promise<void>
   readonly now: () => number
+  /** After a stop, ingest-image gets at most ABORT_WAIT_MS more. */
+  readonly signal?: AbortSignal
 }
+
+// Short enough to fit the grace a stopped run has (src/abort.ts); copies
+// not taken by then stay in both buckets, never deleted.
+const ABORT_WAIT_MS = 3_000
 
 export async function settleBatch(
   batch: Batch,
@@ -67,9 +73,13 @@ export async function settleBatch(
 async function waitUntilLeft(batch: Batch, deps: GuardDeps) {
   const waiting = new Map(batch.confirmed.map((o) => [o.key, o]))
   const left: Parked[] = []
-  const deadline = deps.now() + deps.timeoutMs
+  let stoppedAt: number | undefined
+  let deadline = deps.now() + deps.timeoutMs
   let pause = 200
   for (;;) {
+    if (deps.signal?.aborted) {
+      deadline = Math.min(deadline, (stoppedAt ??= deps.now()) + ABORT_WAIT_MS)
+    }
     const present = new Set(
       (
         await listRange(deps.s3, deps.ingestion, batch.startAfter, batch.last)

@@ -1,5 +1,11 @@
 // Listing, 1,000 keys a page. S3 lists in UTF-8 byte order, which is what
 // lets the guard re-read just the key range of one batch.
+//
+// Keys are asked for URL-encoded (EncodingType: 'url'): XML 1.0 cannot
+// carry every character a key may hold (a CR comes back as LF, so its copy
+// would fail with NoSuchKey forever). S3 encodes them form-style: a space
+// as `+`, a literal `+` as `%2B`. A server that ignores the request (some
+// emulators) answers raw keys and no EncodingType: those are not decoded.
 import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -9,13 +15,19 @@ import {
 import { reading } from '../errors'
 import type { Parked } from './types'
 
-export function toParked(object: _Object): Parked {
+export function toParked(object: _Object, urlEncoded = false): Parked {
+  const key = object.Key ?? ''
   return {
-    key: object.Key ?? '',
+    key: urlEncoded ? decodeKey(key) : key,
     size: object.Size ?? 0,
     etag: object.ETag ?? '',
     modified: object.LastModified?.getTime() ?? 0
   }
+}
+
+/** A key of a listing answered with `EncodingType: url`. */
+export function decodeKey(encoded: string): string {
+  return decodeURIComponent(encoded.replaceAll('+', ' '))
 }
 
 export function byteCompare(a: string, b: string): number {
@@ -38,6 +50,7 @@ export async function* listPages(
         new ListObjectsV2Command({
           Bucket: bucket,
           MaxKeys: 1_000,
+          EncodingType: 'url',
           ...(token ? { ContinuationToken: token } : {}),
           ...(!token && startAfter ? { StartAfter: startAfter } : {})
         })
@@ -51,7 +64,8 @@ export async function* listPages(
       ? page.NextContinuationToken
       : undefined
     pending = token ? fetch(token) : undefined
-    yield (page.Contents ?? []).map(toParked)
+    const encoded = page.EncodingType === 'url'
+    yield (page.Contents ?? []).map((object) => toParked(object, encoded))
   }
 }
 

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { errorMessage } from '../errors'
 import { copySource } from '../keys'
+import { listRange } from './listing'
 import type { Parked } from './types'
 
 export const DELETE_LIMIT = 1_000
@@ -32,18 +33,41 @@ export async function copyConfirmed(
     // copy's own answer proves the bytes at no extra request. A multipart
     // ETag is not an MD5 (and the copy gets a different one): compare the
     // size with one HeadObject instead.
+    const copied = answer.CopyObjectResult?.ETag
     if (!object.etag.includes('-')) {
-      const copied = answer.CopyObjectResult?.ETag
       return copied === object.etag ? undefined : `copy ETag ${copied} differs`
     }
+    if (!copied) return 'copy answered without an ETag'
+    return await sizeOfCopy(object, to, copied, s3)
+  } catch (error) {
+    return `copy failed: ${errorMessage(error)}`
+  }
+}
+
+// Ingest-image takes a copy out of the ingestion bucket within moments, so
+// the HeadObject may find nothing: S3 has already answered the copy with
+// the new object's ETag, and the copy is gone because it was ingested
+// (the guard checks that next). A copy still there must have the size.
+async function sizeOfCopy(
+  object: Parked,
+  to: string,
+  copied: string,
+  s3: S3Client
+): Promise<string | undefined> {
+  try {
     const head = await s3.send(
-      new HeadObjectCommand({ Bucket: to, Key: object.key })
+      new HeadObjectCommand({ Bucket: to, Key: object.key, IfMatch: copied })
     )
     return head.ContentLength === object.size
       ? undefined
       : `copy has ${head.ContentLength} bytes, source ${object.size}`
   } catch (error) {
-    return `copy failed: ${errorMessage(error)}`
+    const status = (error as { $metadata?: { httpStatusCode?: number } })
+      .$metadata?.httpStatusCode
+    // 404: taken already. Anything else (a 412 says the key holds another
+    // write now) is not a confirmation: the original stays parked.
+    if (status === 404) return undefined
+    throw error
   }
 }
 
@@ -85,4 +109,28 @@ async function deleteOnce(
     for (const key of keys) errors.set(key, errorMessage(error))
   }
   return errors
+}
+
+/**
+ * Which of `deleted` are still listed in startAfter < key <= last. S3
+ * answers success for a key it does not have, so a Quiet DeleteObjects
+ * alone proves nothing for a key garbled on the way (seen: an emulator
+ * that does not decode `&#x0A;` in the request's XML reported a key with
+ * a line feed deleted, and it stayed). One listing per batch of up to
+ * 1,000 keys.
+ */
+export async function stillListed(
+  deleted: readonly string[],
+  bucket: string,
+  startAfter: string,
+  last: string,
+  s3: S3Client
+): Promise<Set<string>> {
+  const left = new Set<string>()
+  if (deleted.length === 0) return left
+  const wanted = new Set(deleted)
+  for (const object of await listRange(s3, bucket, startAfter, last)) {
+    if (wanted.has(object.key)) left.add(object.key)
+  }
+  return left
 }

@@ -15,14 +15,16 @@ export interface ReportDrain {
   /** In memory: the first 500. In report.json: all. */
   failed: FailedEntry[]
   bytesMoved: number
-  counts?: {
+  /** Exact, however long the lists: the lists above are samples. */
+  counts: {
     moved: number
     held: Record<HoldReason, number>
     failed: number
     bounced: number
     notResumed: number
   }
-  orphanedBatches?: Record<string, number>
+  /** Held images per batch whose queue is gone: exact. */
+  orphanedBatches: Record<string, number>
   bounced?: string[]
   /** The first 500 copies still in the ingestion bucket at resume-timeout. */
   notResumed?: string[]

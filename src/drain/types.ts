@@ -14,6 +14,8 @@ export interface DrainPlan {
   readonly resumeTimeoutMs: number
   /** Where the moved/held/failed lists are spooled. */
   readonly spoolDir: string
+  /** Aborted on a stop: no new copy; in-flight ones finish and settle. */
+  readonly signal?: AbortSignal
 }
 
 /** One object of the parking-lot listing. */

@@ -2,11 +2,16 @@
 // ingestion, and ingestion only once no zip is still being unpacked, so no
 // image of a running batch is ever parked.
 import { conclude, type ModeContext } from '../outcome'
+import { publishStatus, signOutUsers } from './sessions'
 import { checkBatches, inFlight, resolveAndReadFlags, turnFlags } from './steps'
 
 export async function runEnter(ctx: ModeContext): Promise<void> {
   await resolveAndReadFlags(ctx)
   if (!(await turnFlags(ctx, ['frontend', 'api'], 'true'))) return
+  // The api flag is in effect now: no session can do work any more, so
+  // open tabs may be told, and sessions ended.
+  if (!(await publishStatus(ctx, true))) return
+  if (!(await signOutUsers(ctx))) return
 
   const blocking = await checkBatches(ctx)
   if (blocking > 0) {

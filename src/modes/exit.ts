@@ -6,9 +6,11 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { drainParkingLot, emptyDrain, type DrainResult } from '../drain'
+import { sleepUnlessAborted } from '../abort'
 import { formatDuration } from '../duration'
 import { InputError } from '../errors'
 import { conclude, type ModeContext } from '../outcome'
+import { publishStatus } from './sessions'
 import { plural, resolveAndReadFlags, turnFlags } from './steps'
 
 export async function runExit(ctx: ModeContext): Promise<void> {
@@ -31,6 +33,7 @@ export async function runExit(ctx: ModeContext): Promise<void> {
   )
 
   if (!(await turnFlags(ctx, ['api', 'frontend'], 'false'))) return
+  if (!(await publishStatus(ctx, false))) return
   const problem = drainProblem(drain)
   if (problem) {
     conclude(ctx.outcome, 'error', problem)
@@ -60,7 +63,8 @@ async function settle(ctx: ModeContext, wasOn: boolean): Promise<void> {
   core.info(
     `Settle: waiting ${formatDuration(ms)} for cached ingestion flags to expire`
   )
-  await ctx.clock.sleep(ms)
+  // Woken by a stop: the drain then starts no copy.
+  await sleepUnlessAborted(ctx.clock.sleep, ms, ctx.signal)
 }
 
 async function drainInto(
@@ -80,7 +84,8 @@ async function drainInto(
       concurrency: drain.concurrency,
       maxRate: drain.maxRate,
       resumeTimeoutMs: drain.resumeTimeoutMs,
-      spoolDir
+      spoolDir,
+      signal: ctx.signal
     }
     const result = emptyDrain(spoolDir)
     ctx.outcome.drain = result

@@ -4,6 +4,7 @@ import { checkInFlight } from '../check'
 import { readFlags, setFlags } from '../flags'
 import { logWindow, maintenanceWindow } from '../maintenance-window'
 import { conclude, type ModeContext } from '../outcome'
+import { awaitInEffect, notInEffect } from '../probe'
 import { resolveResources } from '../resources'
 import { refuseMixedStages } from '../stages'
 import type { FlagRole } from '../settings'
@@ -22,7 +23,11 @@ export async function resolveAndReadFlags(ctx: ModeContext): Promise<void> {
   })
 }
 
-/** Sets flags in order; false (and an error verdict) if a write failed. */
+/**
+ * Sets flags in order, and after each waits until its probe shows it in
+ * effect before the next one; false (and an error verdict naming the flag)
+ * if a write failed or a flag never took effect.
+ */
 export async function turnFlags(
   ctx: ModeContext,
   roles: readonly FlagRole[],
@@ -31,16 +36,68 @@ export async function turnFlags(
   const title = `Turn ${roles.join(' and ')} ${value === 'true' ? 'on' : 'off'}`
   return core.group(title, async () => {
     const { settings, aws, outcome } = ctx
-    const result = await setFlags(
-      outcome.flags,
-      roles,
-      value,
-      aws,
-      settings.dryRun
-    )
-    if (result.error) conclude(outcome, 'error', result.error)
-    return !result.error
+    for (const role of roles) {
+      // After SIGINT/SIGTERM or the timeout no flag is written: in
+      // particular enter never turns ingestion on after a stop.
+      if (ctx.signal.aborted) {
+        core.info(
+          `Not turning ${role} ${value === 'true' ? 'on' : 'off'}: the run was stopped`
+        )
+        return false
+      }
+      const result = await setFlags(
+        outcome.flags,
+        [role],
+        value,
+        aws,
+        settings.dryRun
+      )
+      if (result.error) {
+        conclude(outcome, 'error', result.error)
+        return false
+      }
+      if (!(await barrier(ctx, role, value))) return false
+    }
+    return true
   })
+}
+
+// Probed whether or not this run wrote the flag: a flag written by an
+// earlier run that stopped part-way must be in effect all the same.
+async function barrier(
+  ctx: ModeContext,
+  role: FlagRole,
+  value: 'true' | 'false'
+): Promise<boolean> {
+  const { settings, outcome } = ctx
+  const flag = outcome.flags.find((candidate) => candidate.role === role)
+  if (!flag) return true
+  const plan = {
+    timeoutMs: settings.probeTimeoutMs,
+    intervalMs: settings.pollIntervalMs,
+    dryRun: settings.dryRun
+  }
+  const spec = settings.probes[role]
+  flag.probe = await awaitInEffect(
+    role,
+    spec,
+    value,
+    plan,
+    ctx.clock,
+    ctx.signal
+  )
+  if (flag.probe.status !== 'failed') return true
+  // Stopped while waiting: not a flag that failed to take effect.
+  if (ctx.signal.aborted) return false
+  const message = notInEffect(
+    role,
+    flag.name,
+    value,
+    flag.probe,
+    plan.timeoutMs
+  )
+  conclude(outcome, 'error', message)
+  return false
 }
 
 /** Runs the in-flight check; returns the number of blocking entries. */
@@ -50,7 +107,8 @@ export async function checkBatches(ctx: ModeContext): Promise<number> {
       ctx.settings,
       ctx.outcome.resources,
       ctx.aws,
-      ctx.clock
+      ctx.clock,
+      ctx.signal
     )
     ctx.outcome.findings = result.findings
     ctx.outcome.checkedAt = result.checkedAt

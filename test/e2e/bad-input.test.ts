@@ -51,7 +51,44 @@ const CASES: [string, string, RegExp][] = [
     /Input 'frontend-flag' is "\/frontend\/maintenance mode"/
   ],
   ['api-flag', '/ssm/api-flag', /Input 'api-flag' is "\/ssm\/api-flag"/],
-  ['ingestion-flag', 'x'.repeat(2_100), /Input 'ingestion-flag' is "x{10}/]
+  ['ingestion-flag', 'x'.repeat(2_100), /Input 'ingestion-flag' is "x{10}/],
+  // The drain's inputs and the run's timeout: negative, huge, non-numeric.
+  [
+    'concurrency',
+    '-1',
+    /Input 'concurrency' is "-1"; expected a whole number from 1 to 100/
+  ],
+  [
+    'concurrency',
+    '1000',
+    /Input 'concurrency' is "1000"; expected a whole number/
+  ],
+  [
+    'concurrency',
+    'lots',
+    /Input 'concurrency' is "lots"; expected a whole number/
+  ],
+  [
+    'max-rate',
+    '-5',
+    /Input 'max-rate' is "-5"; expected a whole number from 0/
+  ],
+  ['max-rate', '1e9', /Input 'max-rate' is "1e9"; expected a whole number/],
+  ['max-rate', 'fast', /Input 'max-rate' is "fast"; expected a whole number/],
+  ['settle-time', '-60s', /Input 'settle-time' is "-60s"; expected a duration/],
+  ['settle-time', '7h', /Input 'settle-time' is "7h"; .*at most 6h/],
+  ['settle-time', 'a minute', /Input 'settle-time' is "a minute"/],
+  [
+    'resume-timeout',
+    '-1m',
+    /Input 'resume-timeout' is "-1m"; expected a duration/
+  ],
+  ['resume-timeout', '100d', /Input 'resume-timeout' is "100d"; .*at most 6h/],
+  ['resume-timeout', '5', /Input 'resume-timeout' is "5"; expected a duration/],
+  ['timeout', '-30m', /Input 'timeout' is "-30m"; expected a duration/],
+  ['timeout', '0s', /Input 'timeout' is "0s"; .*at least 1s/],
+  ['timeout', '9999h', /Input 'timeout' is "9999h"; .*at most 6h/],
+  ['timeout', 'never', /Input 'timeout' is "never"; expected a duration/]
 ]
 
 describe('bad input', () => {
@@ -69,6 +106,8 @@ describe('bad input', () => {
       const before = await sandbox.state()
       sandbox.aws.calls.length = 0
       sandbox.mongo.commands.length = 0
+      sandbox.s3proxy.reset()
+      sandbox.sqsproxy.reset()
       const mode = name === 'mode' ? value : 'exit'
       const result = await run(
         sandbox,
@@ -84,6 +123,8 @@ describe('bad input', () => {
       expect(result.report?.verdict).toBe('error')
       expect(sandbox.aws.calls).toEqual([])
       expect(sandbox.mongo.commands).toEqual([])
+      expect(sandbox.s3proxy.total()).toBe(0)
+      expect(sandbox.sqsproxy.total()).toBe(0)
       expect(result.state).toEqual(before)
       if (name === 'mongodb-uri') expect(result.stdout).not.toContain('pw@db')
     }

@@ -158,6 +158,64 @@ describe('exit drain', () => {
     })
   })
 
+  it('never reports a key with CR or LF moved while its original stays (emulator ignores EncodingType)', async () => {
+    // fauxqs answers raw keys whatever EncodingType asks, so a CR comes
+    // back as LF (XML 1.0), and it does not decode `&#x0A;` in a
+    // DeleteObjects body: neither key can be moved here, and both must
+    // be reported failed, not moved, and stay parked.
+    await withSandbox(controlKeys(), async (sandbox) => {
+      const result = await run(sandbox, 'exit', { 'settle-time': '0s' })
+      expect(result.exitCode).toBe(1)
+      const failed = new Map(
+        (result.report?.drain?.failed ?? []).map((f) => [f.key, f.error])
+      )
+      expect(failed.get('line\nfeed.jpg')).toMatch(/still listed/)
+      expect([...failed.keys()].some((k) => k.startsWith('carriage'))).toBe(
+        true
+      )
+      const moved = (result.report?.drain?.moved ?? []).map((m) => m.key)
+      expect(moved).not.toContain('line\nfeed.jpg')
+      expect(moved).not.toContain('carriage\rreturn.jpg')
+      expect(result.state.buckets[LOT]).toEqual(
+        // The sandbox's own listing shows the CR key with LF, too.
+        expect.arrayContaining(['line\nfeed.jpg', 'carriage\nreturn.jpg'])
+      )
+      for (const key of failed.keys())
+        expect(result.state.buckets[LOT]).toContain(key)
+      expect(moved).toContain('tab\there.jpg')
+      expect(result.state.ingested).toContain('tab\there.jpg')
+    })
+  })
+
+  it('moves a key with CR byte-exact when the listing is URL-encoded, as S3 does', async () => {
+    await withSandbox(controlKeys(), async (sandbox) => {
+      // Plays S3's EncodingType=url on fauxqs's listings.
+      sandbox.s3proxy.beforeForward.push(async (op, req, res) => {
+        if (op.name !== 'ListObjectsV2') return false
+        if (!/[?&]encoding-type=url/.test(req.url ?? '')) return false
+        const raw = await fetch(
+          `http://127.0.0.1:${sandbox.fauxqs.port}${req.url ?? ''}`
+        )
+        res.writeHead(raw.status, { 'content-type': 'application/xml' })
+        res.end(urlEncodeListing(await raw.text()))
+        return true
+      })
+      const result = await run(sandbox, 'exit', { 'settle-time': '0s' })
+      // ingest-image got the exact key with its CR ...
+      expect(result.state.ingested).toContain('carriage\rreturn.jpg')
+      expect(result.state.ingested).toContain('line\nfeed.jpg')
+      expect(result.state.ingested).toContain('IMG 0001+plus.JPG')
+      // ... but fauxqs did not delete either original, and the gate says
+      // so instead of counting them moved.
+      const failed = (result.report?.drain?.failed ?? []).map((f) => f.key)
+      expect(failed.sort()).toEqual(['carriage\rreturn.jpg', 'line\nfeed.jpg'])
+      expect(result.exitCode).toBe(1)
+      const moved = (result.report?.drain?.moved ?? []).map((m) => m.key)
+      expect(moved).toContain('IMG 0001+plus.JPG')
+      expect(moved).toContain('tab\there.jpg')
+    })
+  })
+
   it('moves a single-part lot at no more than 1.01 requests per object', async () => {
     await withSandbox(lotOf(2_500), async (sandbox) => {
       sandbox.s3proxy.reset()
@@ -175,6 +233,40 @@ describe('exit drain', () => {
   }, 120_000)
 })
 
+/** A small lot with a tab, a line feed and a carriage return in keys. */
+function controlKeys(): Scenario {
+  const keys = [
+    'IMG 0001+plus.JPG',
+    'carriage\rreturn.jpg',
+    'line\nfeed.jpg',
+    'plain.jpg',
+    'tab\there.jpg'
+  ]
+  const objects: ScenarioObject[] = keys.map((key) => ({
+    key,
+    size: 1_024,
+    contentType: 'image/jpeg'
+  }))
+  const base = scenario('after-deploy')
+  return { ...base, buckets: { [LOT]: objects, [INGESTION]: [] } }
+}
+
+// S3's url encoding-type: keys form-encoded (space as +), and said so.
+function urlEncodeListing(xml: string): string {
+  const encode = (text: string) =>
+    encodeURIComponent(decodeXml(text)).replaceAll('%20', '+')
+  return xml
+    .replace(
+      /<Key>([\s\S]*?)<\/Key>/g,
+      (_, k: string) => `<Key>${encode(k)}</Key>`
+    )
+    .replace(
+      /<StartAfter>([\s\S]*?)<\/StartAfter>/g,
+      (_, k: string) => `<StartAfter>${encode(k)}</StartAfter>`
+    )
+    .replace(/(<ListBucketResult[^>]*>)/, '$1<EncodingType>url</EncodingType>')
+}
+
 function decodeXml(text: string): string {
   return text
     .replaceAll('&lt;', '<')
@@ -183,3 +275,38 @@ function decodeXml(text: string): string {
     .replaceAll('&apos;', "'")
     .replaceAll('&amp;', '&')
 }
+
+describe('confirming a multipart copy', () => {
+  const MULTIPART = 'RCNX0042 (1).JPG'
+
+  it('takes a copy ingest-image has already taken (HeadObject 404) as confirmed', async () => {
+    await withSandbox(cached(0), async (sandbox) => {
+      sandbox.s3proxy.beforeForward.push((op, _req, res) => {
+        if (op.name !== 'HeadObject' || op.bucket !== INGESTION) return false
+        res.writeHead(404).end()
+        return true
+      })
+      const result = await run(sandbox, 'exit', { 'settle-time': '0s' })
+      expect(result.exitCode, result.report?.reason).toBe(0)
+      const moved = result.report?.drain?.moved.map((m) => m.key)
+      expect(moved).toContain(MULTIPART)
+      expect(result.state.buckets[LOT]).not.toContain(MULTIPART)
+    })
+  })
+
+  it('refuses a copy whose size differs, and keeps the original', async () => {
+    await withSandbox(cached(0), async (sandbox) => {
+      sandbox.s3proxy.beforeForward.push((op, _req, res) => {
+        if (op.name !== 'HeadObject' || op.bucket !== INGESTION) return false
+        res.writeHead(200, { 'content-length': '5', etag: '"x"' }).end()
+        return true
+      })
+      const result = await run(sandbox, 'exit', { 'settle-time': '0s' })
+      expect(result.exitCode).toBe(1)
+      const failed = result.report?.drain?.failed ?? []
+      expect(failed.map((f) => f.key)).toEqual([MULTIPART])
+      expect(failed[0]?.error).toMatch(/copy has 5 bytes, source 11534336/)
+      expect(result.state.buckets[LOT]).toContain(MULTIPART)
+    })
+  })
+})

@@ -73,6 +73,46 @@ function requiredPermissions(sandbox: Sandbox): [string, string][] {
   })
 }
 
+const s3Arn = (bucket: string, key?: string) =>
+  `arn:aws:s3:::${bucket}${key === undefined ? '' : `/${key}`}`
+
+/** The IAM action and resource of each S3 request the proxy logged. */
+function s3Permissions(sandbox: Sandbox): [string, string][] {
+  return (sandbox.s3proxy.log ?? []).flatMap((r): [string, string][] => {
+    const bucket = r.bucket ?? '*'
+    switch (r.name) {
+      case 'ListObjectsV2':
+      case 'ListObjects':
+        return [['s3:ListBucket', s3Arn(bucket)]]
+      case 'CopyObject':
+        return [
+          ['s3:PutObject', s3Arn(bucket, r.key)],
+          ['s3:GetObject', `arn:aws:s3:::${r.copySource ?? ''}`]
+        ]
+      case 'HeadObject':
+      case 'GetObject':
+        return [['s3:GetObject', s3Arn(bucket, r.key)]]
+      case 'DeleteObjects':
+        return (r.keys ?? []).map((k) => ['s3:DeleteObject', s3Arn(bucket, k)])
+      default:
+        // Anything else must be named in a policy as it is.
+        return [[`s3:${r.name}`, s3Arn(bucket, r.key)]]
+    }
+  })
+}
+
+/** The IAM action and resource of each SQS request the proxy logged. */
+function sqsPermissions(sandbox: Sandbox): [string, string][] {
+  return (sandbox.sqsproxy.log ?? []).map((r): [string, string] => {
+    const body = JSON.parse(r.body || '{}') as {
+      QueueName?: string
+      QueueUrl?: string
+    }
+    const name = body.QueueName ?? body.QueueUrl?.split('/').pop() ?? '?'
+    return [`sqs:${r.name}`, `arn:aws:sqs:us-west-2:123456789012:${name}`]
+  })
+}
+
 function quiet(): Scenario {
   return {
     ...scenario('before-deploy'),
@@ -88,10 +128,25 @@ describe('least privilege', () => {
     ['exit', () => scenario('after-deploy')]
   ] as const)('%s stays inside docs/iam/%s.json', async (mode, from) => {
     await withSandbox(from(), async (sandbox) => {
+      sandbox.s3proxy.log = []
+      sandbox.sqsproxy.log = []
       const result = await run(sandbox, mode, { 'settle-time': '0s' })
       expect(result.report?.verdict).not.toBe('error')
-      const needed = requiredPermissions(sandbox)
+      const needed = [
+        ...requiredPermissions(sandbox),
+        ...s3Permissions(sandbox),
+        ...sqsPermissions(sandbox)
+      ]
       expect(needed.length).toBeGreaterThan(0)
+      // Each service the mode uses was seen, or the check proves nothing.
+      const services = new Set(needed.map(([action]) => action.split(':')[0]))
+      // (enter's quiet scenario has no batch, so no queue to look at)
+      const expected = {
+        check: ['sqs', 'ssm'],
+        enter: ['ssm'],
+        exit: ['s3', 'sqs', 'ssm']
+      }[mode]
+      for (const service of expected) expect(services).toContain(service)
       const statements = policy(mode)
       const outside = needed.filter(
         ([action, resource]) => !allowed(statements, action, resource)
@@ -115,5 +170,16 @@ describe('least privilege', () => {
     expect(
       allowed(statements, 'ssm:GetParameters', ssmArn('/db/mongo-db-url-prod'))
     ).toBe(true)
+    const exit = policy('exit')
+    const lot = 'animl-images-parkinglot-prod'
+    expect(allowed(exit, 's3:DeleteObject', s3Arn(lot, 'a.jpg'))).toBe(true)
+    expect(
+      allowed(
+        exit,
+        's3:DeleteObject',
+        s3Arn('animl-images-ingestion-prod', 'a.jpg')
+      )
+    ).toBe(false)
+    expect(allowed(exit, 's3:PutObject', s3Arn(lot, 'a.jpg'))).toBe(false)
   })
 })

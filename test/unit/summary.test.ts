@@ -65,14 +65,26 @@ function report(over: Partial<Report> = {}): Report {
   }
 }
 
-function drain(over: Partial<NonNullable<Report['drain']>> = {}) {
+type Drain = NonNullable<Report['drain']>
+
+// The drain report's lists are samples; its counts are exact.
+function drain(over: Partial<Drain> = {}): Drain {
   return {
     moved: [],
     held: [],
     failed: [],
     bytesMoved: 0,
     dryRun: false,
-    ...over
+    orphanedBatches: {},
+    ...over,
+    counts: {
+      moved: 0,
+      held: { 'folder-marker': 0, unsupported: 0, 'orphaned-batch': 0 },
+      failed: 0,
+      bounced: 0,
+      notResumed: 0,
+      ...over.counts
+    }
   }
 }
 
@@ -206,15 +218,27 @@ describe('job summary', () => {
             { key: 'batch-1/a.jpg', reason: 'orphaned-batch', batchId: 'b-1' },
             { key: 'notes.txt', reason: 'unsupported' }
           ],
-          orphanedBatches: { 'b-1': 1 },
-          failed: [{ key: 'x.jpg', error: 'AccessDenied' }]
+          // 1,200 held of one batch and 40 failures, one of each sampled.
+          orphanedBatches: { 'b-1': 1_200 },
+          failed: [{ key: 'x.jpg', error: 'AccessDenied' }],
+          counts: {
+            moved: 0,
+            held: {
+              'folder-marker': 0,
+              unsupported: 1,
+              'orphaned-batch': 1_200
+            },
+            failed: 40,
+            bounced: 0,
+            notResumed: 0
+          }
         })
       })
     )
     expect(text).toContain(
       '> - images of 1 batch held in the parking lot: the batch queue is gone'
     )
-    expect(text).toContain('> - 1 object could not be moved and stay parked')
+    expect(text).toContain('> - 40 objects could not be moved and stay parked')
     expect(text).toContain('### Parking lot')
   })
 })
@@ -262,7 +286,14 @@ describe('annotations', () => {
               { key: 'b', reason: 'orphaned-batch', batchId: 'b-1' }
             ],
             orphanedBatches: { 'b-1': 2 },
-            failed: [{ key: 'x.jpg', error: 'AccessDenied' }]
+            failed: [{ key: 'x.jpg', error: 'AccessDenied' }],
+            counts: {
+              moved: 0,
+              held: { 'folder-marker': 0, unsupported: 0, 'orphaned-batch': 2 },
+              failed: 1,
+              bounced: 0,
+              notResumed: 0
+            }
           })
         })
       )

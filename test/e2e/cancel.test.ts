@@ -1,0 +1,191 @@
+// GitHub cancels a job with SIGINT, then SIGTERM, then kills it; the
+// `timeout` input stops a run the same way. Stopped at any point, the gate
+// loses nothing, deletes nothing unconfirmed, and a second run finishes.
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runAction, type StopAt } from '../../sandbox/run-action'
+import type { Sandbox } from '../../sandbox/sandbox'
+import type { Scenario } from '../../sandbox/scenario'
+import { run, scenario, withSandbox, type GateRun } from './harness'
+import {
+  busyLot,
+  copiedNotDeleted,
+  copiedTwice,
+  deletedUnconfirmed,
+  INGESTION,
+  LOT,
+  parkedKeys,
+  places
+} from './invariants'
+
+const FAST = { 'settle-time': '0s' }
+const CONCURRENCY = 16
+
+async function stopped(
+  sandbox: Sandbox,
+  mode: string,
+  inputs: Record<string, string>,
+  stop: StopAt
+): Promise<GateRun> {
+  const outDir = await mkdtemp(join(tmpdir(), `gate-${mode}-stop-`))
+  return (await runAction({ sandbox, mode, inputs, outDir, stop })) as GateRun
+}
+
+interface DrainCounts {
+  moved: { key: string }[]
+  counts: { moved: number }
+  stopped?: string
+}
+
+// Stop points: after this many copies were sent (seeded, spread over the
+// drain of about 300 objects).
+const POINTS: [NodeJS.Signals, number][] = [
+  ['SIGINT', 1],
+  ['SIGINT', 137],
+  ['SIGTERM', 40],
+  ['SIGTERM', 230],
+  ['SIGKILL', 20],
+  ['SIGKILL', 180]
+]
+
+describe('cancellation of exit', () => {
+  it.each(POINTS)(
+    '%s after %i copies: nothing lost, second run finishes',
+    async (signal, afterCopies) => {
+      const from = busyLot(260)
+      const keys = parkedKeys(from)
+      await withSandbox(from, async (sandbox) => {
+        sandbox.s3proxy.log = []
+        const first = await stopped(sandbox, 'exit', FAST, {
+          signal,
+          afterCopies
+        })
+        const log = sandbox.s3proxy.log
+        expect(first.stoppedAfterMs).toBeDefined()
+        const atStop = copiedNotDeleted(log)
+        const state = first.state
+        expect(keys.filter((k) => places(state, k).length === 0)).toEqual([])
+        expect(deletedUnconfirmed(log)).toEqual([])
+        if (signal === 'SIGKILL') {
+          expect(first.exitCode).toBe(137)
+        } else {
+          expect(first.exitCode).toBe(1)
+          expect(first.report?.verdict).toBe('error')
+          expect(first.report?.reason).toMatch(`Cancelled by ${signal}`)
+          expect(first.summary).toMatch(/Cancelled by/)
+          // No flag written after the signal: api and frontend stay on.
+          expect(state.ssm['/api/maintenance-mode-prod']).toBe('true')
+          expect(state.ssm['/frontend/maintenance-mode-prod']).toBe('true')
+          const drain = (first.report as unknown as { drain: DrainCounts })
+            .drain
+          const lot = new Set(state.buckets[LOT])
+          const gone = keys.filter((k) => !lot.has(k)).sort()
+          expect(drain.moved.map((m) => m.key).sort()).toEqual(gone)
+          expect(drain.counts.moved).toBe(gone.length)
+          // The graceful stop settles what was in flight.
+          expect(atStop.size).toBeLessThanOrEqual(CONCURRENCY)
+        }
+
+        const second = await run(sandbox, 'exit', FAST)
+        const why = JSON.stringify([
+          second.report?.reason,
+          (second.report as unknown as { drain?: { failedSample?: unknown } })
+            .drain?.failedSample
+        ])
+        expect(second.exitCode, why).toBe(0)
+        for (const k of keys) expect(places(second.state, k), k).toHaveLength(1)
+        expect(second.state.buckets[INGESTION]).toEqual([])
+        expect(deletedUnconfirmed(log)).toEqual([])
+        // Only what was copied and not yet deleted at the stop comes twice.
+        const twice = copiedTwice(log)
+        expect(twice.filter((k) => !atStop.has(k))).toEqual([])
+        console.info(
+          `${signal} after ${afterCopies} copies (${first.stoppedAfterMs} ms): ` +
+            `${atStop.size} copied, not deleted at the stop; ${twice.length} ingested twice`
+        )
+      })
+    }
+  )
+})
+
+function quietEnter(): Scenario {
+  return {
+    ...scenario('before-deploy'),
+    mongo: { batches: [], batcherrors: [] },
+    batchJobs: []
+  }
+}
+
+describe('cancellation of enter', () => {
+  it('never turns ingestion on after a signal', async () => {
+    await withSandbox(quietEnter(), async (sandbox) => {
+      // Slow reads keep the check going when the signal comes; they then
+      // find nothing in flight, which would let ingestion close.
+      sandbox.mongo.latencyMs = 400
+      const wroteApi = () =>
+        sandbox.aws.calls.some(
+          (c) =>
+            c.operation === 'PutParameter' &&
+            (c.input as { Name?: string }).Name === '/api/maintenance-mode-prod'
+        )
+      const result = await stopped(
+        sandbox,
+        'enter',
+        {},
+        {
+          signal: 'SIGTERM',
+          when: wroteApi
+        }
+      )
+      expect(result.exitCode).toBe(1)
+      expect(result.report?.reason).toMatch(/Cancelled by SIGTERM/)
+      expect(result.state.ssm['/api/maintenance-mode-prod']).toBe('true')
+      expect(result.state.ssm['/images/maintenance-mode-prod']).toBe('false')
+      expect(result.stdout).toMatch(
+        /Not turning ingestion on: the run was stopped/
+      )
+    })
+  })
+
+  it('wakes from the wait at once on SIGINT', async () => {
+    await withSandbox(scenario('before-deploy'), async (sandbox) => {
+      const started = Date.now()
+      const result = await stopped(
+        sandbox,
+        'enter',
+        { 'wait-timeout': '10m', 'poll-interval': '5m' },
+        {
+          signal: 'SIGINT',
+          when: () => sandbox.mongo.commands.includes('find')
+        }
+      )
+      expect(result.exitCode).toBe(1)
+      expect(result.report?.reason).toMatch(/Cancelled by SIGINT/)
+      expect(result.state.ssm['/images/maintenance-mode-prod']).toBe('false')
+      // The 5-minute poll sleep was cut short, well inside the grace.
+      const afterSignal = Date.now() - started - result.stoppedAfterMs!
+      expect(afterSignal).toBeLessThan(4_000)
+    })
+  })
+
+  it('stops at its timeout like a cancellation, naming it', async () => {
+    await withSandbox(scenario('before-deploy'), async (sandbox) => {
+      const started = Date.now()
+      const result = await run(sandbox, 'enter', {
+        'wait-timeout': '10m',
+        'poll-interval': '1s',
+        timeout: '3s'
+      })
+      expect(Date.now() - started).toBeLessThan(15_000)
+      expect(result.exitCode).toBe(1)
+      expect(result.report?.verdict).toBe('error')
+      expect(result.report?.reason).toMatch(
+        /Timed out after 3s \(input 'timeout'\)/
+      )
+      expect(result.summary).toMatch(/Timed out after 3s/)
+      expect(result.state.ssm['/images/maintenance-mode-prod']).toBe('false')
+    })
+  })
+})
