@@ -21,7 +21,7 @@ import {
 } from './outcome'
 import { buildReport } from './build-report'
 import { writeReport } from './report'
-import { parseSettings, type Settings } from './settings'
+import { checkMongoUriInput, parseSettings, type Settings } from './settings'
 import { writeSummary } from './summary'
 
 const MODES: Record<Mode, (ctx: ModeContext) => Promise<void>> = {
@@ -40,6 +40,7 @@ export async function run(clock: CheckDeps = realClock): Promise<void> {
   let lingering = false
   try {
     settings = parseSettings(readInput)
+    await checkMongoUriInput(settings)
     core.info(
       `Mode ${settings.mode} on stage ${settings.stage}${settings.dryRun ? ' (dry run)' : ''}`
     )

@@ -4,7 +4,7 @@
 import { InputError } from './errors'
 import { parseDuration } from './duration'
 import { INPUTS, MODES, type Mode } from './io-names'
-import { mongoUriProblem } from './mongo-uri'
+import { mongoUriProblem, mongoUriShapeProblem } from './mongo-uri'
 import { parseProbes, type ProbeSpec } from './probe'
 import { parseSignOut, type SignOutSettings } from './sign-out'
 import { parseStatusObject, type StatusObjectSettings } from './status-object'
@@ -195,13 +195,25 @@ function parseMongoUri(value: string): string | undefined {
   const uri = value.trim()
   if (uri === '') return undefined
   // The value may hold a password: the message never repeats it.
-  const problem = mongoUriProblem(uri)
-  if (problem) {
-    throw new InputError(
-      `Input '${INPUTS.mongodbUri}' cannot be used: ${problem}; value not shown.`
-    )
-  }
+  const problem = mongoUriShapeProblem(uri)
+  if (problem) throw mongoUriError(problem)
   return uri
+}
+
+function mongoUriError(problem: string): InputError {
+  return new InputError(
+    `Input '${INPUTS.mongodbUri}' cannot be used: ${problem}; value not shown.`
+  )
+}
+
+/**
+ * The driver's own parse of a given URI, for the modes that use it. Async
+ * because the driver is loaded on demand; still before any call.
+ */
+export async function checkMongoUriInput(settings: Settings): Promise<void> {
+  if (!settings.mongodbUri || settings.mode === 'exit') return
+  const problem = await mongoUriProblem(settings.mongodbUri)
+  if (problem) throw mongoUriError(problem)
 }
 
 function parseBucket(input: string, read: InputReader): string | undefined {

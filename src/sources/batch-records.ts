@@ -1,5 +1,5 @@
 // Reads the unfinished batches and their errors from Animl's MongoDB.
-import { MongoClient, type Document } from 'mongodb'
+import type { Document } from 'mongodb'
 import { reading, SourceError } from '../errors'
 import { mongoUriProblem } from '../mongo-uri'
 
@@ -43,9 +43,10 @@ const CLIENT_OPTIONS = {
 }
 
 export async function readBatchRecords(uri: string): Promise<BatchRecords> {
-  const problem = mongoUriProblem(uri)
+  const problem = await mongoUriProblem(uri)
   if (problem)
     throw new SourceError('mongodb', 'the connection string', problem)
+  const { MongoClient } = await import('mongodb')
   const client = new MongoClient(uri, CLIENT_OPTIONS)
   try {
     await reading('mongodb', 'the database', () => client.connect())

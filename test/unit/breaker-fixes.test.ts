@@ -5,7 +5,7 @@ import { parse } from 'yaml'
 import { startMongoStandIn, type MongoStandIn } from '../../sandbox/mongo-wire'
 import { classify } from '../../src/classify'
 import { mongoUriProblem } from '../../src/mongo-uri'
-import { parseSettings } from '../../src/settings'
+import { checkMongoUriInput, parseSettings } from '../../src/settings'
 import { readBatchRecords } from '../../src/sources/batch-records'
 
 const action = parse(readFileSync('action.yml', 'utf8')) as {
@@ -29,23 +29,25 @@ describe('mongoUriProblem', () => {
     ],
     ['mongodb://h/animl?tls=maybe', /driver cannot parse it/],
     ['postgres://h/animl', /not a MongoDB connection string/]
-  ])('%s', (uri, problem) => {
-    const found = mongoUriProblem(uri)
+  ])('%s', async (uri, problem) => {
+    const found = await mongoUriProblem(uri)
     if (problem === undefined) expect(found).toBeUndefined()
     else expect(found).toMatch(problem)
     expect(found ?? '').not.toContain('Hunter2Secret')
   })
 
-  it('makes a bad mongodb-uri input an input error that hides the value', () => {
-    const attempt = () =>
-      parseWith({
-        mode: 'enter',
-        'mongodb-uri': 'mongodb://admin:Hunter2Secret@h:nope/animl'
-      })
-    expect(attempt).toThrow(
+  it('makes a bad mongodb-uri input an input error that hides the value', async () => {
+    const settings = parseWith({
+      mode: 'enter',
+      'mongodb-uri': 'mongodb://admin:Hunter2Secret@h:nope/animl'
+    })
+    const attempt = checkMongoUriInput(settings)
+    await expect(attempt).rejects.toThrow(
       /Input 'mongodb-uri' cannot be used: the driver cannot parse it/
     )
-    expect(attempt).not.toThrow(/Hunter2Secret/)
+    await expect(checkMongoUriInput(settings)).rejects.not.toThrow(
+      /Hunter2Secret/
+    )
   })
 })
 
