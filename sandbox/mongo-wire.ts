@@ -422,7 +422,14 @@ export async function startMongoStandIn(
     count,
     insert,
     update: updateCmd,
-    delete: deleteCmd
+    delete: deleteCmd,
+    // One namespace for every database name: dropping one empties all.
+    dropDatabase: () => {
+      for (const name of Object.keys(standIn.collections)) {
+        delete standIn.collections[name]
+      }
+      return { ok: 1 }
+    }
   }
 
   function execute(cmd: Document, conn: Conn): Document {

@@ -1,11 +1,9 @@
 // Signing every user out (optional). Once the api flag is in effect no
 // session can do work; operators who also want open sessions ended ask for
 // this. Cognito's AdminUserGlobalSignOut quota is low, so calls are paced.
-import {
-  AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
-  ListUsersCommand
-} from '@aws-sdk/client-cognito-identity-provider'
+// Loaded only when a run signs users out: most runs never do, and the
+// client costs memory the drain would rather have.
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import * as core from '@actions/core'
 import type { CheckDeps } from './check'
 import { errorMessage, InputError } from './errors'
@@ -55,7 +53,11 @@ export function parseSignOut(
   return { userPool: id, rate: perSecond }
 }
 
-export function createCognito(region: string): CognitoIdentityProviderClient {
+export async function createCognito(
+  region: string
+): Promise<CognitoIdentityProviderClient> {
+  const { CognitoIdentityProviderClient } =
+    await import('@aws-sdk/client-cognito-identity-provider')
   // The endpoint comes from AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER when
   // set, as for every other client.
   return new CognitoIdentityProviderClient({
@@ -77,6 +79,8 @@ export async function signEveryoneOut(
   clock: CheckDeps,
   dryRun: boolean
 ): Promise<SignOutResult> {
+  const { AdminUserGlobalSignOutCommand, ListUsersCommand } =
+    await import('@aws-sdk/client-cognito-identity-provider')
   const started = clock.now().getTime()
   const result: SignOutResult = {
     userPool: settings.userPool,

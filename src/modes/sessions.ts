@@ -40,7 +40,7 @@ export async function signOutUsers(ctx: ModeContext): Promise<boolean> {
   const chosen = ctx.settings.signOut
   if (!chosen) return true
   return core.group('Sign every user out', async () => {
-    const cognito = createCognito(ctx.settings.region)
+    const cognito = await createCognito(ctx.settings.region)
     try {
       const result = await signEveryoneOut(
         chosen,
