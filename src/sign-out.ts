@@ -6,6 +6,7 @@
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import * as core from '@actions/core'
 import type { CheckDeps } from './check'
+import { sleepUnlessAborted } from './abort'
 import { errorMessage, InputError } from './errors'
 
 export interface SignOutSettings {
@@ -21,6 +22,8 @@ export interface SignOutResult {
   users: number
   signedOut: number
   failed: number
+  /** Listed, but not signed out because the run was stopped. */
+  skipped: number
   /** The first few distinct failure messages (no user names). */
   errors: string[]
   seconds: number
@@ -77,7 +80,8 @@ export async function signEveryoneOut(
   settings: SignOutSettings,
   cognito: CognitoIdentityProviderClient,
   clock: CheckDeps,
-  dryRun: boolean
+  dryRun: boolean,
+  signal?: AbortSignal
 ): Promise<SignOutResult> {
   const { AdminUserGlobalSignOutCommand, ListUsersCommand } =
     await import('@aws-sdk/client-cognito-identity-provider')
@@ -88,6 +92,7 @@ export async function signEveryoneOut(
     users: 0,
     signedOut: 0,
     failed: 0,
+    skipped: 0,
     errors: [],
     seconds: 0
   }
@@ -109,8 +114,20 @@ export async function signEveryoneOut(
         if (!name) continue
         result.users++
         if (dryRun) continue
+        // A stopped run signs nobody else out; the users left are counted
+        // so the report says how far it got.
+        if (signal?.aborted) {
+          result.skipped++
+          continue
+        }
         const wait = nextAt - clock.now().getTime()
-        if (wait > 0) await clock.sleep(wait)
+        if (
+          wait > 0 &&
+          !(await sleepUnlessAborted(clock.sleep, wait, signal))
+        ) {
+          result.skipped++
+          continue
+        }
         nextAt = Math.max(nextAt, clock.now().getTime() - gapMs) + gapMs
         try {
           await cognito.send(
@@ -132,7 +149,7 @@ export async function signEveryoneOut(
           }
         }
       }
-    } while (token)
+    } while (token && !signal?.aborted)
   } catch (error) {
     result.error = `Could not list the users of ${settings.userPool} (cognito): ${errorMessage(error)}`
   }
@@ -140,7 +157,7 @@ export async function signEveryoneOut(
   core.info(
     dryRun
       ? `Dry run: would sign out ${result.users} users of ${settings.userPool}`
-      : `Signed out ${result.signedOut} of ${result.users} users of ${settings.userPool} (${result.failed} failed) in ${result.seconds.toFixed(1)}s`
+      : `Signed out ${result.signedOut} of ${result.users} users of ${settings.userPool} (${result.failed} failed${result.skipped > 0 ? `, ${result.skipped} left after the stop` : ''}) in ${result.seconds.toFixed(1)}s`
   )
   return result
 }

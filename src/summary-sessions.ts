@@ -47,6 +47,7 @@ export function sessionsSection(report: Report): string {
       ? `would sign out ${out.users} users (dry run)`
       : `${out.signedOut} of ${out.users} users signed out` +
         (out.failed > 0 ? `, ⚠️ ${out.failed} failed` : '') +
+        (out.skipped > 0 ? `, ${out.skipped} left after the stop` : '') +
         ` in ${out.seconds.toFixed(1)}s`
     const error = out.error ? `; ❌ ${escape(out.error)}` : ''
     rows.push(['sign-out', `${code(out.userPool)}: ${text}${error}`])

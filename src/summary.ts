@@ -106,6 +106,8 @@ function heading(report: Report): string {
     '',
     stateLine(report.flags),
     '',
+    windowLine(report),
+    '',
     nextStep(report),
     ''
   ].join('\n')
@@ -125,7 +127,35 @@ const NEXT: Record<string, string> = {
     'What was not moved is still in the parking lot: fix the cause and run `exit` again.'
 }
 
+// Since when Animl has been closed (read before this run), and which run
+// closed it: a deploy that failed must not leave it closed unnoticed.
+function windowLine(report: Report): string {
+  const window = report.maintenance
+  if (!window?.on) return ''
+  const since = window.since
+  const age = since
+    ? ` for ${formatDuration(Date.parse(report.startedAt) - Date.parse(since))} (since ${utc(since)})`
+    : ' (since an unknown time)'
+  const run = window.startedBy
+  const link =
+    run?.url && run.runId ? `[run ${run.runId}](${run.url})` : run?.runId
+  const who = [run?.actor && escape(run.actor), link].filter(Boolean)
+  const by = who.length > 0 ? `, started by ${who.join(' in ')}` : ''
+  const tooLong = window.longerThanMax
+    ? ' ⚠️ **Longer than `max-maintenance`**: is a deploy stuck?'
+    : ''
+  return `🕒 Animl has been in maintenance${age}${by}.${tooLong}`
+}
+
+function utc(iso: string): string {
+  return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC')
+}
+
 function nextStep(report: Report): string {
+  // Already closed: the usual "enter can close it now" would mislead.
+  if (report.mode === 'check' && report.maintenance?.on) {
+    return '➡️ Animl is already in maintenance: finish the deploy, then run `exit` to reopen it.'
+  }
   const next =
     NEXT[`${report.mode} ${report.verdict}`] ??
     (report.verdict === 'error' ? 'Fix the error and run the gate again.' : '')
@@ -145,8 +175,12 @@ const ATTENTION: Record<NoticeKind, (count: number) => string> = {
 /** One line per kind of trouble; the details are in the sections below. */
 function attentionSection(report: Report): string {
   const groups = notices(report)
-  if (groups.length === 0) return ''
   const lines = groups.map(({ kind, total }) => `- ${ATTENTION[kind](total)}`)
+  // Also a warning in the log (logWindow), so not among the notices.
+  if (report.maintenance?.longerThanMax) {
+    lines.unshift('- maintenance has been on longer than `max-maintenance`')
+  }
+  if (lines.length === 0) return ''
   const quoted = lines.map((line) => `> ${line}`).join('\n')
   return `> ⚠️ **Needs attention**\n>\n${quoted}\n`
 }
@@ -208,9 +242,7 @@ function flagsSection(flags: readonly ReportFlag[]): string {
 }
 
 function lastChange(flag: ReportFlag): string {
-  const when = flag.modifiedAt
-    ? flag.modifiedAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC')
-    : ''
+  const when = flag.modifiedAt ? utc(flag.modifiedAt) : ''
   const run = flag.changedByRun
   const who = run?.actor
     ? `${escape(run.actor)}${run.url && run.runId ? ` ([run ${run.runId}](${run.url}))` : ''}`

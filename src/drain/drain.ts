@@ -105,7 +105,6 @@ class Drain {
       this.plan.parkingLot
     )) {
       for (const object of page) {
-        // BROKEN
         if (this.result.stopped) break listing
         await this.handle(object)
         this.previousKey = object.key

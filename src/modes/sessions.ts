@@ -46,7 +46,8 @@ export async function signOutUsers(ctx: ModeContext): Promise<boolean> {
         chosen,
         cognito,
         ctx.clock,
-        ctx.settings.dryRun
+        ctx.settings.dryRun,
+        ctx.signal
       )
       ctx.outcome.signOut = result
       if (result.failed > 0) {

@@ -149,6 +149,42 @@ describe('cancellation of enter', () => {
     })
   })
 
+  it('signs nobody else out after a signal', async () => {
+    await withSandbox(quietEnter(), async (sandbox) => {
+      const pool = 'us-west-2_CancelPool'
+      const users = Array.from({ length: 200 }, (_, i) => ({
+        username: `user-${i}`,
+        signOuts: 0
+      }))
+      sandbox.cognito.pools.set(pool, users)
+      const signOuts = () =>
+        sandbox.cognito.calls.filter(
+          (c) => c.operation === 'AdminUserGlobalSignOut'
+        ).length
+      // 5 a second: the whole pool would take 40 s.
+      const result = await stopped(
+        sandbox,
+        'enter',
+        { 'sign-out-user-pool': pool, 'sign-out-rate': '5' },
+        { signal: 'SIGINT', when: () => signOuts() >= 2 }
+      )
+      const atStop = 2
+      expect(result.exitCode).toBe(1)
+      expect(result.report?.reason).toMatch(/Cancelled by SIGINT/)
+      // At most the call already waiting for its slot goes out.
+      expect(signOuts()).toBeLessThanOrEqual(atStop + 1)
+      expect(result.stdout).not.toMatch(/did not wind down/)
+      const out = (
+        result.report as unknown as {
+          signOut?: { signedOut: number; skipped: number }
+        }
+      ).signOut
+      expect(out?.signedOut).toBe(signOuts())
+      expect(out?.skipped).toBeGreaterThan(0)
+      expect(result.state.ssm['/images/maintenance-mode-prod']).toBe('false')
+    })
+  })
+
   it('wakes from the wait at once on SIGINT', async () => {
     await withSandbox(scenario('before-deploy'), async (sandbox) => {
       const started = Date.now()

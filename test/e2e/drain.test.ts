@@ -230,7 +230,7 @@ describe('exit drain', () => {
       expect(counts.HeadObject ?? 0).toBe(0)
       expect(perObject).toBeLessThanOrEqual(1.01)
     })
-  }, 120_000)
+  }, 240_000)
 })
 
 /** A small lot with a tab, a line feed and a carriage return in keys. */

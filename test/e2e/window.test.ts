@@ -54,6 +54,12 @@ describe('maintenance window', () => {
         true
       )
       expect(check.stdout).toMatch(/Maintenance has been on for .* started by/)
+      // The page says it too, naming the run that closed Animl.
+      expect(check.summary).toMatch(
+        new RegExp(`in maintenance for .* started by .*run ${runId}`)
+      )
+      expect(check.summary).toMatch(/already in maintenance: .*run `exit`/)
+      expect(check.summary).not.toMatch(/longer than `max-maintenance`/i)
     })
   })
 
@@ -73,8 +79,13 @@ describe('maintenance window', () => {
       expect(
         (check.report as unknown as WindowReport).maintenance?.longerThanMax
       ).toBe(true)
+      expect(check.summary).toMatch(/in maintenance for 7h/)
+      expect(check.summary).toMatch(
+        /Needs attention[\s\S]*longer than `max-maintenance`/
+      )
       const relaxed = await run(sandbox, 'check', { 'max-maintenance': '8h' })
       expect(relaxed.stdout).not.toMatch(/::warning::Maintenance/)
+      expect(relaxed.summary).not.toMatch(/longer than `max-maintenance`/i)
     })
   })
 
