@@ -426,7 +426,7 @@ export async function startMongoStandIn(
     // One namespace for every database name: dropping one empties all.
     dropDatabase: () => {
       for (const name of Object.keys(standIn.collections)) {
-        delete standIn.collections[name]
+        Reflect.deleteProperty(standIn.collections, name)
       }
       return { ok: 1 }
     }

@@ -136,7 +136,8 @@ async function handle(
   })
   upstream.on('response', (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers)
-    answer.pipe(res)
+    if (WHOLE_SECONDS.has(op.name)) wholeSeconds(answer, res)
+    else answer.pipe(res)
     const created = CREATES.has(op.name) && (answer.statusCode ?? 0) < 300
     // A 200 CopyObject can still carry an error in its body; fauxqs never
     // does that, so the status is enough here.
@@ -162,6 +163,27 @@ async function handle(
     })
   }
   req.pipe(upstream)
+}
+
+// Real S3 gives LastModified in whole seconds in these XML answers;
+// fauxqs gives milliseconds. The bounce guard must work with seconds, so
+// the sandbox answers as S3 does. The length does not change (.123Z
+// becomes .000Z), so Content-Length stands.
+const WHOLE_SECONDS = new Set(['ListObjectsV2', 'CopyObject'])
+
+function wholeSeconds(answer: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = []
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+  answer.on('end', () => {
+    const xml = Buffer.concat(chunks).toString('utf8')
+    res.end(
+      xml.replace(
+        /(<LastModified>[^<.]+)\.\d{3}Z(<\/LastModified>)/g,
+        '$1.000Z$2'
+      )
+    )
+  })
+  answer.on('error', () => res.destroy())
 }
 
 let events = 0

@@ -21,7 +21,7 @@ export function aborted(signal: AbortSignal): Promise<void> {
 
 /** `sleep(ms)`, woken early by `signal`; false when woken by it. */
 export async function sleepUnlessAborted(
-  sleep: (ms: number) => Promise<void>,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
   ms: number,
   signal: AbortSignal | undefined
 ): Promise<boolean> {
@@ -30,7 +30,7 @@ export async function sleepUnlessAborted(
     return true
   }
   if (signal.aborted) return false
-  await Promise.race([sleep(ms), aborted(signal)])
+  await Promise.race([sleep(ms, signal), aborted(signal)])
   return !signal.aborted
 }
 

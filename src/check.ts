@@ -1,6 +1,7 @@
 // The in-flight check shared by `check` and `enter`: read every source,
 // classify, and with a wait timeout re-evaluate until nothing blocks.
 import * as core from '@actions/core'
+import { setTimeout as wait } from 'node:timers/promises'
 import { sleepUnlessAborted } from './abort'
 import type { AwsClients } from './clients'
 import { classify, type Finding, type Observation } from './classify'
@@ -21,12 +22,14 @@ export interface CheckResult {
 
 export interface CheckDeps {
   readonly now: () => Date
-  readonly sleep: (ms: number) => Promise<void>
+  /** Resolves after `ms`, or early (and frees its timer) on `signal`. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
 }
 
 export const realClock: CheckDeps = {
   now: () => new Date(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+  // A stopped run must not be held open by a long wait's timer.
+  sleep: (ms, signal) => wait(ms, undefined, { signal }).catch(() => undefined)
 }
 
 export async function observe(

@@ -13,13 +13,18 @@ import type { Parked } from './types'
 
 export const DELETE_LIMIT = 1_000
 
-/** Copies one object; returns an error message unless confirmed. */
+/** A confirmed copy says when S3 wrote it; anything else says why not. */
+export type CopyOutcome =
+  | { readonly copiedAt: number; readonly error?: undefined }
+  | { readonly error: string }
+
+/** Copies one object and confirms the copy holds the same bytes. */
 export async function copyConfirmed(
   object: Parked,
   from: string,
   to: string,
   s3: S3Client
-): Promise<string | undefined> {
+): Promise<CopyOutcome> {
   try {
     const answer = await s3.send(
       new CopyObjectCommand({
@@ -29,18 +34,24 @@ export async function copyConfirmed(
         MetadataDirective: 'COPY'
       })
     )
+    // S3's own clock, as the bounce guard compares it with the listing's.
+    const copiedAt =
+      answer.CopyObjectResult?.LastModified?.getTime() ?? Date.now()
     // A single-part ETag is the content's MD5, so an equal ETag in the
     // copy's own answer proves the bytes at no extra request. A multipart
     // ETag is not an MD5 (and the copy gets a different one): compare the
     // size with one HeadObject instead.
     const copied = answer.CopyObjectResult?.ETag
     if (!object.etag.includes('-')) {
-      return copied === object.etag ? undefined : `copy ETag ${copied} differs`
+      return copied === object.etag
+        ? { copiedAt }
+        : { error: `copy ETag ${copied} differs` }
     }
-    if (!copied) return 'copy answered without an ETag'
-    return await sizeOfCopy(object, to, copied, s3)
+    if (!copied) return { error: 'copy answered without an ETag' }
+    const error = await sizeOfCopy(object, to, copied, s3)
+    return error === undefined ? { copiedAt } : { error }
   } catch (error) {
-    return `copy failed: ${errorMessage(error)}`
+    return { error: `copy failed: ${errorMessage(error)}` }
   }
 }
 

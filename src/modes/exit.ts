@@ -25,6 +25,8 @@ export async function runExit(ctx: ModeContext): Promise<void> {
   const wasOn = ingestionFlag !== undefined && ingestionFlag.before !== 'false'
   if (!(await turnFlags(ctx, ['ingestion'], 'false'))) return
   await settle(ctx, wasOn)
+  // Stopped during the settle: readers may still park, so move nothing.
+  if (ctx.signal.aborted) return
 
   const drain = await drainInto(
     ctx,

@@ -48,7 +48,9 @@ export async function readInFlightJobs(
 }
 
 async function listUnfinished(queue: string, aws: AwsClients) {
-  const jobs: Omit<InFlightJob, 'batchId'>[] = []
+  // By job id: a job that moves on while the states are listed one after
+  // the other (RUNNABLE, then STARTING) must not be counted twice.
+  const jobs = new Map<string, Omit<InFlightJob, 'batchId'>>()
   for (const jobStatus of UNFINISHED_STATES) {
     const pages = paginateListJobs(
       { client: aws.batch, pageSize: 100 },
@@ -56,7 +58,7 @@ async function listUnfinished(queue: string, aws: AwsClients) {
     )
     for await (const page of pages) {
       for (const job of page.jobSummaryList ?? []) {
-        jobs.push({
+        jobs.set(job.jobId ?? '', {
           jobId: job.jobId ?? '',
           jobName: job.jobName ?? '',
           status: job.status ?? jobStatus,
@@ -65,7 +67,7 @@ async function listUnfinished(queue: string, aws: AwsClients) {
       }
     }
   }
-  return jobs
+  return [...jobs.values()]
 }
 
 /** The TASK environment value of each job, by job id. */

@@ -52,7 +52,8 @@ export async function readBatchRecords(uri: string): Promise<BatchRecords> {
     await reading('mongodb', 'the database', () => client.connect())
     const db = client.db()
     // Unfinished is anything whose processingEnd is not a date: absent or
-    // null as Animl writes them, or junk from old tools (fail closed).
+    // null as Animl writes them, or junk from old tools (fail closed). A
+    // date that an old tool wrote as a string still counts as finished.
     const docs = await reading('mongodb', 'collection batches', () =>
       db
         .collection('batches')

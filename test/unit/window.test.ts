@@ -100,6 +100,28 @@ describe('namesOffStage', () => {
     ).toEqual(['animl-images-parkinglot-dev', 'animl-batch-ingestion-staging'])
   })
 
+  it('wants the status object to name the stage', () => {
+    const withStatus = (location: string) =>
+      namesOffStage(
+        parseSettings(
+          (name) =>
+            ({ ...given, 'status-object': location })[name] ??
+            defaults.inputs[name]?.default ??
+            '',
+          {}
+        ),
+        { ingestionBucket: 'animl-images-ingestion-prod' }
+      )
+    expect(withStatus('s3://animl-frontend-dev/maintenance.json')).toEqual([
+      's3://animl-frontend-dev/maintenance.json'
+    ])
+    expect(withStatus('s3://animl-status/maintenance.json')).toHaveLength(1)
+    expect(withStatus('s3://animl-status/product.json')).toHaveLength(1)
+    expect(withStatus('s3://animl-frontend-prod/maintenance.json')).toEqual([])
+    expect(withStatus('s3://animl-status/prod/maintenance.json')).toEqual([])
+    expect(withStatus('s3://animl-status/prod.json')).toEqual([])
+  })
+
   it('accepts a stage whose names all match', () => {
     expect(
       namesOffStage(settings, {
