@@ -89,7 +89,11 @@ async function mode(
 
 async function main(): Promise<boolean> {
   const { values } = parseArgs({
-    options: { 'action-dir': { type: 'string' } }
+    options: {
+      'action-dir': { type: 'string' },
+      // The test suite shortens the wait; the demo shows the real one.
+      'settle-time': { type: 'string' }
+    }
   })
   const actionDir = resolve(values['action-dir'] ?? REPO_ROOT)
   await rm(OUT, { recursive: true, force: true })
@@ -109,10 +113,25 @@ async function main(): Promise<boolean> {
     await finishing
     await writeObjects(box.s3, parkingLot, PARKED)
     console.log(`\n[demo] ${PARKED.length} images parked in ${parkingLot}`)
-    const exit = await mode(box, 'exit', actionDir)
+    const settle = values['settle-time']
+    console.log(
+      `[demo] exit waits settle-time (${settle ?? '60s, the default'}) ` +
+        'after turning ingestion on again, so no cached flag parks the images'
+    )
+    const exit = await mode(
+      box,
+      'exit',
+      actionDir,
+      settle ? { 'settle-time': settle } : {}
+    )
     const held = exit.state.buckets[parkingLot] ?? []
-    const landed = exit.state.buckets[ingestion] ?? []
-    const moved = PARKED.filter((o) => landed.includes(o.key)).length
+    // ingest-image (played by the sandbox) takes each moved image out of
+    // the ingestion bucket: a moved key is still there or ingested.
+    const landed = new Set([
+      ...(exit.state.buckets[ingestion] ?? []),
+      ...exit.state.ingested
+    ])
+    const moved = PARKED.filter((o) => landed.has(o.key)).length
     const problems = [
       check.outputs.verdict !== 'blocked' && 'check did not block',
       enter.outputs.verdict !== 'pass' && 'enter did not pass',

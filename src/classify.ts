@@ -100,7 +100,8 @@ function classifyBatch(
   // A record with no date at all cannot be aged: it blocks (fail closed).
   const age = lastStepAt ? now.getTime() - lastStepAt.getTime() : 0
   if (age > staleAfterMs && idle) {
-    return { ...base, status: 'stalled', reason: 'no progress, queue empty' }
+    const why = queue?.exists ? 'queue empty' : 'queue gone'
+    return { ...base, status: 'stalled', reason: `no progress, ${why}` }
   }
   return {
     ...base,

@@ -27,18 +27,19 @@ export function parseDuration(text: string): number | undefined {
 /** `3h 20m`, `45s`: the two largest units, for logs and summaries. */
 export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`
-  const parts: string[] = []
-  let rest = Math.round(ms / 1_000)
-  for (const [unit, size] of [
+  const units = [
     ['d', 86_400],
     ['h', 3_600],
     ['m', 60],
     ['s', 1]
-  ] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`)
-      rest %= size
-    }
-  }
-  return parts.slice(0, 2).join(' ')
+  ] as const
+  const seconds = Math.round(ms / 1_000)
+  const first = units.findIndex(([, size]) => seconds >= size)
+  const [unit, size] = units[first]!
+  const head = `${Math.floor(seconds / size)}${unit}`
+  // Only the next smaller unit: "2d 1s" reads like noise.
+  const next = units[first + 1]
+  if (!next) return head
+  const tail = Math.floor((seconds % size) / next[1])
+  return tail > 0 ? `${head} ${tail}${next[0]}` : head
 }

@@ -41,6 +41,9 @@ export function parseStatusObject(
   message: { input: string; value: string },
   expectedEnd: { input: string; value: string }
 ): StatusObjectSettings | undefined {
+  // Checked even when no status object is asked for: a bad value is an
+  // input error, whatever else is given.
+  const end = parseExpectedEnd(expectedEnd.input, expectedEnd.value)
   const text = location.value.trim()
   if (text === '') return undefined
   const match = S3_URL.exec(text)
@@ -59,7 +62,7 @@ export function parseStatusObject(
     bucket: match[1] ?? '',
     key: match[2] ?? '',
     message: said,
-    ...parseExpectedEnd(expectedEnd.input, expectedEnd.value)
+    ...end
   }
 }
 

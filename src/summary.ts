@@ -144,7 +144,12 @@ function windowLine(report: Report): string {
   const tooLong = window.longerThanMax
     ? ' ⚠️ **Longer than `max-maintenance`**: is a deploy stuck?'
     : ''
-  return `🕒 Animl has been in maintenance${age}${by}.${tooLong}`
+  // exit reopens Animl: the window it read is over by the time it reports.
+  const verb =
+    report.mode === 'exit' && report.verdict === 'pass' && !report.dryRun
+      ? 'had been'
+      : 'has been'
+  return `🕒 Animl ${verb} in maintenance${age}${by}.${tooLong}`
 }
 
 function utc(iso: string): string {
@@ -155,6 +160,15 @@ function nextStep(report: Report): string {
   // Already closed: the usual "enter can close it now" would mislead.
   if (report.mode === 'check' && report.maintenance?.on) {
     return '➡️ Animl is already in maintenance: finish the deploy, then run `exit` to reopen it.'
+  }
+  if (report.mode === 'exit' && report.verdict === 'pass') {
+    const held = Object.values(report.drain?.counts.held ?? {}).reduce(
+      (a, b) => a + b,
+      0
+    )
+    if (held > 0) {
+      return '➡️ Look at the held objects below: images of a batch whose queue is gone need their zip uploaded again (see Troubleshooting in the README).'
+    }
   }
   const next =
     NEXT[`${report.mode} ${report.verdict}`] ??

@@ -41,10 +41,7 @@ export async function runExit(ctx: ModeContext): Promise<void> {
     conclude(ctx.outcome, 'error', problem)
     return
   }
-  const done = ctx.settings.dryRun
-    ? 'Dry run: exit would open Animl and drain the parking lot'
-    : 'Animl is open and the parking lot is drained'
-  conclude(ctx.outcome, 'pass', done)
+  conclude(ctx.outcome, 'pass', passReason(drain, ctx.settings.dryRun))
 }
 
 // Animl's readers cache the flag for a while (a warm Lambda container
@@ -99,6 +96,16 @@ async function drainInto(
     )
     return result
   })
+}
+
+// Says what stays behind: "drained" alone would hide held images.
+function passReason(drain: DrainResult, dryRun: boolean): string {
+  const held = Object.values(drain.held).reduce((a, b) => a + b, 0)
+  const moved = plural(drain.moved, 'image')
+  const kept = held > 0 ? `, ${plural(held, 'object')} held (see below)` : ''
+  return dryRun
+    ? `Dry run: exit would open Animl and move ${moved} back${kept}`
+    : `Animl is open: ${moved} moved back into ingestion${kept}`
 }
 
 function drainProblem(drain: DrainResult): string | undefined {

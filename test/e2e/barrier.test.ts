@@ -93,26 +93,51 @@ describe('propagation barrier', () => {
   })
 
   it('fails naming the api flag, and leaves ingestion open, when the flag never takes effect', async () => {
-    await withSandbox(quiet(0), async (sandbox) => {
+    // The API's container keeps its cached `false` for a minute, far past
+    // probe-timeout: the flag is written but the real API (the stand-in)
+    // keeps taking mutations the whole time.
+    const cacheSeconds = 60
+    const probeTimeout = 3
+    expect(cacheSeconds).toBeGreaterThan(probeTimeout)
+    await withSandbox(quiet(cacheSeconds), async (sandbox) => {
+      await warm(sandbox)
       const result = await run(sandbox, 'enter', {
         ...FAST,
-        // The API answers 503; this probe wants a status it never gives.
-        'api-probe': apiProbe(sandbox, { whenOn: { status: 418 } }),
-        'probe-timeout': '3s'
+        'api-probe': apiProbe(sandbox),
+        'probe-timeout': `${probeTimeout}s`
       })
-      expect(result.exitCode).toBe(1)
+      expect(result.exitCode, result.stdout).toBe(1)
       expect(result.report?.verdict).toBe('error')
       expect(result.report?.reason).toMatch(
-        /^Flag api \(\/api\/maintenance-mode-prod\) was set on but did not take effect within 3s \(probe-timeout\): \d+ tries, last status 503/
+        /^Flag api \(\/api\/maintenance-mode-prod\) was set on but did not take effect within 3s \(probe-timeout\): \d+ tries, last status 200/
       )
+      expect(result.stdout).toMatch(/^::error::Flag api \(/m)
       const probe = flag(result, FLAGS.api)?.probe
       expect(probe?.status).toBe('failed')
       expect(probe?.attempts).toBeGreaterThanOrEqual(3)
+      expect(probe?.seconds).toBeGreaterThanOrEqual(probeTimeout)
+      // Every mutation, the gate's probes and one sent now, was accepted.
+      const probed = sandbox.api.requests.length
+      expect(probed).toBeGreaterThanOrEqual(1 + (probe?.attempts ?? 0))
+      const now = await fetch(sandbox.apiUrl, {
+        method: 'POST',
+        body: MUTATION
+      })
+      expect(now.status).toBe(200)
+      expect(sandbox.api.requests.map((r) => r.status)).not.toContain(503)
+      // Written, but nothing after it ran: ingestion stays open.
       expect(result.state.ssm[FLAGS.api]).toBe('true')
       expect(result.state.ssm[FLAGS.ingestion]).toBe('false')
       expect(sandbox.aws.calls.map((c) => c.operation)).not.toContain(
         'ListJobs'
       )
+      expect(
+        sandbox.aws.calls.filter(
+          (c) =>
+            c.operation === 'PutParameter' &&
+            (c.input as { Name?: string }).Name === FLAGS.ingestion
+        )
+      ).toEqual([])
       expect(result.summary).toContain('❌ not after')
     })
   })

@@ -39,22 +39,70 @@ interface DrainCounts {
   stopped?: string
 }
 
-// Stop points: after this many copies were sent (seeded, spread over the
-// drain of about 300 objects).
-const POINTS: [NodeJS.Signals, number][] = [
-  ['SIGINT', 1],
-  ['SIGINT', 137],
-  ['SIGTERM', 40],
-  ['SIGTERM', 230],
-  ['SIGKILL', 20],
-  ['SIGKILL', 180]
-]
+// Stop points: after how many copies each signal is sent, drawn from a
+// seeded PRNG so that every run stops at the same points and a failure can
+// be replayed. The seed is in each test's name; CANCEL_SEED=<n> tries
+// other points (the default is fixed, so CI is deterministic).
+const SEED = seedFrom(process.env.CANCEL_SEED)
 
-describe('cancellation of exit', () => {
+function seedFrom(text: string | undefined): number {
+  if (text === undefined || text === '') return 0x5eed_4a11
+  if (!/^\d+$/.test(text))
+    throw new Error(`CANCEL_SEED is not a number: ${text}`)
+  return Number(text) >>> 0
+}
+const BULK = 260 // plain images added to the lot, each copied at least once
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL']
+
+/** mulberry32: a small, fast PRNG of 32-bit state, uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/**
+ * Two points per signal, one in each half of the drain (from the canary
+ * on, below BULK so every point is reached), in a seeded order.
+ */
+function stopPoints(seed: number): [NodeJS.Signals, number][] {
+  const random = mulberry32(seed)
+  const between = (lo: number, hi: number) =>
+    lo + Math.floor(random() * (hi - lo + 1))
+  const half = Math.floor(BULK / 2)
+  return SIGNALS.flatMap((signal): [NodeJS.Signals, number][] => [
+    [signal, between(1, half)],
+    [signal, between(half + 1, BULK - 1)]
+  ])
+}
+
+const POINTS = stopPoints(SEED)
+
+describe('stop points', () => {
+  it(`are drawn from seed ${SEED}, reproducibly, over each signal`, () => {
+    expect(stopPoints(SEED)).toEqual(POINTS)
+    expect(stopPoints(SEED + 1)).not.toEqual(POINTS)
+    for (const signal of SIGNALS) {
+      expect(POINTS.filter(([s]) => s === signal)).toHaveLength(2)
+    }
+    for (const [, n] of POINTS) {
+      expect(Number.isInteger(n)).toBe(true)
+      expect(n).toBeGreaterThanOrEqual(1)
+      expect(n).toBeLessThan(BULK)
+    }
+  })
+})
+
+describe(`cancellation of exit (seed ${SEED})`, () => {
   it.each(POINTS)(
-    '%s after %i copies: nothing lost, second run finishes',
+    `%s after %i copies (seed ${SEED}): nothing lost, second run finishes`,
     async (signal, afterCopies) => {
-      const from = busyLot(260)
+      const from = busyLot(BULK)
       const keys = parkedKeys(from)
       await withSandbox(from, async (sandbox) => {
         sandbox.s3proxy.log = []
@@ -102,7 +150,7 @@ describe('cancellation of exit', () => {
         const twice = copiedTwice(log)
         expect(twice.filter((k) => !atStop.has(k))).toEqual([])
         console.info(
-          `${signal} after ${afterCopies} copies (${first.stoppedAfterMs} ms): ` +
+          `seed ${SEED}: ${signal} after ${afterCopies} copies (${first.stoppedAfterMs} ms): ` +
             `${atStop.size} copied, not deleted at the stop; ${twice.length} ingested twice`
         )
       })

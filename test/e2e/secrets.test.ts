@@ -63,6 +63,50 @@ describe('secrets', () => {
     }
   )
 
+  it.each(['check', 'enter', 'exit'])(
+    '%s given mongodb-uri as an input never prints the URI or password',
+    async (mode) => {
+      const previous = process.env.RUNNER_DEBUG
+      process.env.RUNNER_DEBUG = '1' // debug lines too
+      try {
+        await withSandbox(withPassword(), async (sandbox) => {
+          // The same credentials as the scenario's, so the login succeeds,
+          // but given as an input: the SecureString is never read.
+          const uri = `mongodb://gate:${ENCODED}@${sandbox.mongo.hostPort}/animl?authSource=admin`
+          const result = await run(sandbox, mode, {
+            'settle-time': '0s',
+            'mongodb-uri': uri
+          })
+          expect(result.report?.verdict, result.report?.reason).not.toBe(
+            'error'
+          )
+          const text = emitted(result)
+          expectNoSecret(text, uri)
+          const readSecureString = sandbox.aws.calls.some((c) => {
+            const input = c.input as { Name?: string; Names?: string[] }
+            return [input.Name, ...(input.Names ?? [])].includes(
+              '/db/mongo-db-url-prod'
+            )
+          })
+          expect(readSecureString).toBe(false)
+          // Masked whatever the mode, as action.yml promises.
+          expect(result.stdout).toContain(`::add-mask::${PASSWORD}`)
+          // (the runner's command escaping turns `%` into `%25`)
+          expect(result.stdout).toContain(
+            `::add-mask::${uri.replaceAll('%', '%25')}`
+          )
+          if (mode !== 'exit') {
+            // It logged in with the input's credentials.
+            expect(sandbox.mongo.commands).toContain('saslContinue')
+          }
+        })
+      } finally {
+        if (previous === undefined) delete process.env.RUNNER_DEBUG
+        else process.env.RUNNER_DEBUG = previous
+      }
+    }
+  )
+
   it('a wrong password fails closed without printing either password', async () => {
     await withSandbox(withPassword(), async (sandbox) => {
       const wrong = 'n0t-the%40password'

@@ -32,4 +32,11 @@ describe('formatDuration', () => {
     expect(formatDuration(45_000)).toBe('45s')
     expect(formatDuration(300)).toBe('300ms')
   })
+
+  it('leaves out a unit that does not follow the first', () => {
+    expect(formatDuration(2 * 86_400_000 + 1_000)).toBe('2d')
+    expect(formatDuration(2 * 3_600_000 + 1_000)).toBe('2h')
+    expect(formatDuration(3_600_000 + 60_000 + 1_000)).toBe('1h 1m')
+    expect(formatDuration(61_000)).toBe('1m 1s')
+  })
 })
