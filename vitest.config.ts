@@ -16,11 +16,11 @@ export default defineConfig({
       exclude: ['src/index.ts'],
       reporter: ['text-summary', 'json-summary'],
       // Only unit tests count here: the end-to-end tests run dist/ in a
-      // child process, which v8 does not attribute to src/. Measured at
-      // about 32% statements, 33% branches, 37% functions, 32% lines; the
-      // floor sits below that so that new code lands with its unit tests.
-      // Raise it as unit tests are added.
-      thresholds: { statements: 25, branches: 25, functions: 30, lines: 25 }
+      // child process, which v8 does not attribute to src/. Measured on
+      // 2026-12-04 at about 49% statements, 45% branches, 54% functions,
+      // 50% lines; the floor sits a little below so that new code lands
+      // with its unit tests. Raise it as unit tests are added.
+      thresholds: { statements: 45, branches: 40, functions: 50, lines: 45 }
     }
   }
 })

@@ -30,7 +30,16 @@ export async function sleepUnlessAborted(
     return true
   }
   if (signal.aborted) return false
-  await Promise.race([sleep(ms, signal), aborted(signal)])
+  // Its own listener, removed after: one per sleep would pile up on the
+  // run's signal (sign-out and the drain sleep many times).
+  let wake = () => {}
+  const woken = new Promise<void>((done) => (wake = done))
+  signal.addEventListener('abort', wake, { once: true })
+  try {
+    await Promise.race([sleep(ms, signal), woken])
+  } finally {
+    signal.removeEventListener('abort', wake)
+  }
   return !signal.aborted
 }
 

@@ -24,7 +24,7 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(total) ? total : undefined
 }
 
-/** `3h 20m`, `45s`: the two largest units, for logs and summaries. */
+/** `3h 20m`, `45s`, `2d`: the largest unit and, if not zero, the next. */
 export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`
   const units = [

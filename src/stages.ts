@@ -34,10 +34,13 @@ export function namesOffStage(
   return off
 }
 
-/** Whether `text` holds the stage as a word: `-prod`, `/prod/`, `prod.json`. */
+/**
+ * Whether `text` holds the stage as a word: `-prod`, `/prod/`, `prod.json`,
+ * but not `prod-eu` (another stage: names may hold `-`).
+ */
 function namesStage(text: string, stage: string): boolean {
   const escaped = stage.replace(/[^a-z0-9]/g, '\\$&')
-  return new RegExp(`(^|[^a-z0-9])${escaped}([^a-z0-9]|$)`).test(text)
+  return new RegExp(`(^|[^a-z0-9])${escaped}([^a-z0-9-]|$)`).test(text)
 }
 
 export function refuseMixedStages(settings: Settings, resources: Resources) {

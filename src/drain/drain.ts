@@ -49,7 +49,7 @@ export interface DrainClock {
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
 }
 
-type Verdict = 'ingested' | 'bounced' | 'not-resumed'
+type Verdict = 'ingested' | 'bounced' | 'not-resumed' | 'unsure'
 
 /** Fills `result` as it goes, so a drain that stops still reports. */
 export async function drainParkingLot(
@@ -109,20 +109,27 @@ class Drain {
   }
 
   async run(): Promise<void> {
-    listing: for await (const page of listPages(
-      this.aws.s3,
-      this.plan.parkingLot
-    )) {
+    try {
+      await this.walk()
+    } finally {
+      // Also when the listing failed: copies already made are settled
+      // (and reported) before the drain's result is read.
+      this.seal()
+      await Promise.allSettled(this.unsettled)
+    }
+    if (this.failure) throw this.failure
+  }
+
+  private async walk(): Promise<void> {
+    const pages = listPages(this.aws.s3, this.plan.parkingLot)
+    for await (const page of pages) {
       for (const object of page) {
         if (this.plan.signal?.aborted) this.stop('the run was stopped')
-        if (this.result.stopped) break listing
+        if (this.result.stopped) return
         await this.handle(object)
         this.previousKey = object.key
       }
     }
-    this.seal()
-    await Promise.all(this.unsettled)
-    if (this.failure) throw this.failure
   }
 
   private async handle(object: Parked): Promise<void> {
@@ -168,8 +175,13 @@ class Drain {
       confirmed: [{ ...object, copiedAt: copy.copiedAt }]
     }
     const outcome = await this.settle(batch)
-    this.result.canary = { key: object.key, outcome }
     core.info(`Canary ${object.key}: ${outcome}`)
+    // No verdict on ingestion either way: the next image is the canary.
+    if (outcome === 'unsure') {
+      this.canaryDone = false
+      return
+    }
+    this.result.canary = { key: object.key, outcome }
   }
 
   private async copy(object: Parked): Promise<void> {
@@ -286,6 +298,7 @@ class Drain {
       )
       return 'not-resumed'
     }
+    if (unsure.length > 0 && ingested.length === 0) return 'unsure'
     return 'ingested'
   }
 

@@ -61,7 +61,7 @@ export interface GuardDeps {
 const ABORT_WAIT_MS = 3_000
 
 // Before the first look at the ingestion bucket.
-const FIRST_LOOK_MS = 500
+const FIRST_LOOK_MS = 1_000
 
 export async function settleBatch(
   batch: Batch,
@@ -84,7 +84,8 @@ export async function settleBatch(
     const parked = second(object.modified)
     if (modified !== undefined && second(modified) > parked) {
       settled.bounced.push(object)
-    } else if (second(object.copiedAt) <= parked) {
+    } else if (!(second(object.copiedAt) > parked)) {
+      // Also when S3 did not say when it wrote the copy (NaN).
       settled.unsure.push(object)
     } else {
       settled.ingested.push(object)
@@ -98,7 +99,7 @@ async function waitUntilLeft(batch: Batch, deps: GuardDeps) {
   const left: Copied[] = []
   let stoppedAt: number | undefined
   let deadline = deps.now() + deps.timeoutMs
-  let pause = 200
+  let pause = 500
   // ingest-image needs a moment for the newest copies: listing at once
   // would mostly find them still there and cost a request for nothing.
   if (!deps.signal?.aborted) await deps.sleep(FIRST_LOOK_MS, deps.signal)

@@ -36,13 +36,14 @@ export function byteCompare(a: string, b: string): number {
 
 /**
  * Every page of a bucket, after `startAfter`. The next page is requested
- * as soon as one arrives, so copies never wait for a listing round trip;
- * at most two pages are held.
+ * as soon as one arrives (unless `prefetch` is false), so copies never
+ * wait for a listing round trip; at most two pages are held.
  */
 export async function* listPages(
   s3: S3Client,
   bucket: string,
-  startAfter = ''
+  startAfter = '',
+  prefetch = true
 ): AsyncGenerator<Parked[]> {
   const fetch = (token: string | undefined) =>
     reading('s3', `objects of bucket ${bucket}`, () =>
@@ -63,9 +64,10 @@ export async function* listPages(
     const token: string | undefined = page.IsTruncated
       ? page.NextContinuationToken
       : undefined
-    pending = token ? fetch(token) : undefined
+    pending = token && prefetch ? fetch(token) : undefined
     const encoded = page.EncodingType === 'url'
     yield (page.Contents ?? []).map((object) => toParked(object, encoded))
+    if (token && !prefetch) pending = fetch(token)
   }
 }
 
@@ -77,10 +79,14 @@ export async function listRange(
   last: string
 ): Promise<Parked[]> {
   const found: Parked[] = []
-  for await (const page of listPages(s3, bucket, startAfter)) {
+  // No prefetch, and no further page once `last` is reached: a range of
+  // exactly 1,000 keys (a full batch) then costs one request, not two.
+  for await (const page of listPages(s3, bucket, startAfter, false)) {
     for (const object of page) {
-      if (byteCompare(object.key, last) > 0) return found
+      const order = byteCompare(object.key, last)
+      if (order > 0) return found
       found.push(object)
+      if (order === 0) return found
     }
   }
   return found

@@ -35,8 +35,8 @@ export async function copyConfirmed(
       })
     )
     // S3's own clock, as the bounce guard compares it with the listing's.
-    const copiedAt =
-      answer.CopyObjectResult?.LastModified?.getTime() ?? Date.now()
+    // Without it the guard cannot rule out a bounce: NaN makes it unsure.
+    const copiedAt = answer.CopyObjectResult?.LastModified?.getTime() ?? NaN
     // A single-part ETag is the content's MD5, so an equal ETag in the
     // copy's own answer proves the bytes at no extra request. A multipart
     // ETag is not an MD5 (and the copy gets a different one): compare the

@@ -30,6 +30,8 @@ export interface ReportDrain {
   notResumed?: string[]
   canary?: DrainResult['canary']
   stopped?: string
+  /** Objects parked while the drain ran (a reader still parked). */
+  parkedDuring?: number
   seconds?: number
   objectsPerSecond?: number
   /** Not written as such: the files moved, held and failed come from. */
@@ -55,6 +57,9 @@ export function reportDrain(drain: DrainResult, dryRun: boolean): ReportDrain {
     notResumed: drain.notResumedSample,
     ...(drain.canary && { canary: drain.canary }),
     ...(drain.stopped && { stopped: drain.stopped }),
+    ...(drain.parkedDuring !== undefined && {
+      parkedDuring: drain.parkedDuring
+    }),
     seconds: drain.seconds,
     objectsPerSecond:
       drain.seconds > 0 ? Math.round(drain.moved / drain.seconds) : 0,

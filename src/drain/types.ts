@@ -57,6 +57,11 @@ export interface DrainResult {
   canary?: { key: string; outcome: 'ingested' | 'bounced' | 'not-resumed' }
   /** Why moving stopped before the end of the listing, if it did. */
   stopped?: string
+  /**
+   * Objects in the parking lot after the drain beyond those it left there:
+   * parked while it ran, by a reader that still had the flag cached.
+   */
+  parkedDuring?: number
   seconds: number
   spool: { moved: string; held: string; failed: string }
 }

@@ -6,9 +6,10 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { drainParkingLot, emptyDrain, type DrainResult } from '../drain'
+import { listPages } from '../drain/listing'
 import { sleepUnlessAborted } from '../abort'
 import { formatDuration } from '../duration'
-import { InputError } from '../errors'
+import { errorMessage, InputError } from '../errors'
 import { conclude, type ModeContext } from '../outcome'
 import { publishStatus } from './sessions'
 import { plural, resolveAndReadFlags, turnFlags } from './steps'
@@ -33,6 +34,7 @@ export async function runExit(ctx: ModeContext): Promise<void> {
     parkingLotBucket ?? '',
     ingestionBucket ?? ''
   )
+  await recount(ctx, parkingLotBucket ?? '', drain)
 
   if (!(await turnFlags(ctx, ['api', 'frontend'], 'false'))) return
   if (!(await publishStatus(ctx, false))) return
@@ -108,7 +110,38 @@ function passReason(drain: DrainResult, dryRun: boolean): string {
     : `Animl is open: ${moved} moved back into ingestion${kept}`
 }
 
+// The listing passes each key once, so an image parked behind it (by a
+// reader that still had the flag cached past settle-time) would stay
+// there unnoticed. One more listing, after the drain, counts what the
+// parking lot holds against what the drain left in it.
+async function recount(
+  ctx: ModeContext,
+  parkingLot: string,
+  drain: DrainResult
+): Promise<void> {
+  if (ctx.settings.dryRun || drain.stopped || ctx.signal.aborted) return
+  const held = Object.values(drain.held).reduce((a, b) => a + b, 0)
+  const left = held + drain.failed + drain.notResumed + drain.bounced.length
+  let found = 0
+  try {
+    for await (const page of listPages(ctx.aws.s3, parkingLot)) {
+      found += page.length
+    }
+  } catch (error) {
+    // The drain itself is done and safe: reopening must not wait on this.
+    core.warning(`Could not recount the parking lot: ${errorMessage(error)}`)
+    return
+  }
+  drain.parkedDuring = Math.max(0, found - left)
+  core.info(
+    `Recount: ${found} objects in the parking lot, ${left} left there by the drain`
+  )
+}
+
 function drainProblem(drain: DrainResult): string | undefined {
+  if (drain.parkedDuring) {
+    return `${plural(drain.parkedDuring, 'more object')} than the drain left arrived in the parking lot while it ran: some reader still had the ingestion flag cached past settle-time; run exit again to move them`
+  }
   if (drain.bounced.length > 0) {
     return `${plural(drain.bounced.length, 'moved image')} came back into the parking lot: ingestion is still in maintenance (readers cache the flag longer than settle-time); they stay parked, run exit again later`
   }

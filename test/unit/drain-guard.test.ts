@@ -70,6 +70,10 @@ describe('bounce guard in whole seconds', () => {
     expect(await verdictFor(PARKED_AT + 300, PARKED_AT + 500)).toBe('unsure')
   })
 
+  it('is unsure when S3 did not say when it wrote the copy', async () => {
+    expect(await verdictFor(NaN, PARKED_AT)).toBe('unsure')
+  })
+
   it('waits for the copy to leave the ingestion bucket', async () => {
     const s3 = s3With({ lot: [], ingestion: [{ key: 'a.jpg', at: 0 }] })
     let now = 0

@@ -117,6 +117,7 @@ describe('namesOffStage', () => {
     ])
     expect(withStatus('s3://animl-status/maintenance.json')).toHaveLength(1)
     expect(withStatus('s3://animl-status/product.json')).toHaveLength(1)
+    expect(withStatus('s3://animl-status/prod-eu/status.json')).toHaveLength(1)
     expect(withStatus('s3://animl-frontend-prod/maintenance.json')).toEqual([])
     expect(withStatus('s3://animl-status/prod/maintenance.json')).toEqual([])
     expect(withStatus('s3://animl-status/prod.json')).toEqual([])
