@@ -45,6 +45,9 @@ const MAX_UNSETTLED = 4
 // (measured: 1.024 requests per image at about 40 images a second).
 const SEAL_AFTER_MS = 5_000
 
+// How far this runner's clock may be behind S3's for readyToCopy's wait.
+const CLOCK_MARGIN_MS = 250
+
 export interface DrainClock {
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
 }
@@ -221,11 +224,13 @@ class Drain {
   }
 
   // False once the run is stopped: the object stays parked, untouched.
-  // An image parked less than a second or two ago waits: its copy must
-  // land in a later second than the original (LastModified has whole
-  // seconds), or the guard could not tell a bounce from the original.
+  // An image parked within the last second waits: its copy must land in
+  // a later second than the original (LastModified has whole seconds), or
+  // the guard could not tell a bounce from the original. The margin covers
+  // a small skew between this clock and S3's; a larger one makes the
+  // guard unsure (the original is then kept), never wrong.
   private async readyToCopy(object: Parked): Promise<boolean> {
-    const ready = (second(object.modified) + 2) * 1_000
+    const ready = (second(object.modified) + 1) * 1_000 + CLOCK_MARGIN_MS
     const wait = ready - Date.now()
     if (wait > 0) {
       core.debug(`${object.key}: parked just now, waiting ${wait} ms`)

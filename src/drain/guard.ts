@@ -61,7 +61,7 @@ export interface GuardDeps {
 const ABORT_WAIT_MS = 3_000
 
 // Before the first look at the ingestion bucket.
-const FIRST_LOOK_MS = 1_000
+const FIRST_LOOK_MS = 250
 
 export async function settleBatch(
   batch: Batch,
@@ -99,7 +99,7 @@ async function waitUntilLeft(batch: Batch, deps: GuardDeps) {
   const left: Copied[] = []
   let stoppedAt: number | undefined
   let deadline = deps.now() + deps.timeoutMs
-  let pause = 500
+  let pause = 250
   // ingest-image needs a moment for the newest copies: listing at once
   // would mostly find them still there and cost a request for nothing.
   if (!deps.signal?.aborted) await deps.sleep(FIRST_LOOK_MS, deps.signal)
