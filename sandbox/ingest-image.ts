@@ -6,12 +6,7 @@
 // to fauxqs directly, not through the counting proxy, so its requests are
 // not counted against the tool under test.
 import { createHash } from 'node:crypto'
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  type S3Client
-} from '@aws-sdk/client-s3'
+import type { RawS3 } from './raw-s3'
 
 export interface IngestedImage {
   md5: string
@@ -21,7 +16,8 @@ export interface IngestedImage {
 }
 
 export interface IngestImageOptions {
-  s3: S3Client
+  /** Straight to fauxqs, not through the counting proxy. */
+  s3: RawS3
   ingestionBucket: string
   parkingLotBucket: string
   /** Reads the flag's current value from SSM (the stand-in's map). */
@@ -61,27 +57,19 @@ export function startIngestImage(o: IngestImageOptions): IngestImage {
   }
 
   const handleOne = async (key: string) => {
-    const source = { Bucket: o.ingestionBucket, Key: key }
     if (inMaintenance()) {
-      await o.s3.send(
-        new CopyObjectCommand({
-          Bucket: o.parkingLotBucket,
-          Key: key,
-          CopySource: `${o.ingestionBucket}/${key.split('/').map(encodeURIComponent).join('/')}`
-        })
-      )
-      await o.s3.send(new DeleteObjectCommand(source))
+      await o.s3.copy(o.ingestionBucket, key, o.parkingLotBucket)
+      await o.s3.delete(o.ingestionBucket, key)
       sim.parked.push(key)
       return
     }
-    const got = await o.s3.send(new GetObjectCommand(source))
-    const body = Buffer.from(await got.Body!.transformToByteArray())
-    await o.s3.send(new DeleteObjectCommand(source))
+    const got = await o.s3.get(o.ingestionBucket, key)
+    await o.s3.delete(o.ingestionBucket, key)
     sim.ingested.set(key, {
-      md5: createHash('md5').update(body).digest('hex'),
-      size: body.length,
-      contentType: got.ContentType,
-      metadata: got.Metadata ?? {}
+      md5: createHash('md5').update(got.body).digest('hex'),
+      size: got.body.length,
+      contentType: got.contentType,
+      metadata: got.metadata
     })
   }
 

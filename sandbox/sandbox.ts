@@ -18,6 +18,7 @@ import { startApiStandIn, type ApiStandIn } from './api-standin'
 import { startAwsJsonStandIn, type AwsJsonStandIn } from './aws-json'
 import { startCognitoStandIn, type CognitoStandIn } from './cognito'
 import { startIngestImage, type IngestImage } from './ingest-image'
+import { rawS3, type RawS3 } from './raw-s3'
 import { startMongoStandIn, type MongoStandIn } from './mongo-wire'
 import { createFaults, type Faults } from './faults'
 import { faultHook, sqsOp, startS3Proxy, type S3Proxy } from './s3-proxy'
@@ -132,7 +133,9 @@ export async function startSandbox(
       credentials,
       useQueueUrlAsEndpoint: false
     })
-    const ingest = startIngestImageFor(scenario, s3, aws)
+    const raw = rawS3(endpoint)
+    started.push({ stop: () => Promise.resolve(raw.close()) })
+    const ingest = startIngestImageFor(scenario, raw, aws)
     s3proxy.onObjectCreated.push((bucket, key) => ingest.notify(bucket, key))
     const box: Sandbox = {
       scenario,
@@ -174,7 +177,7 @@ export async function startSandbox(
 // ingest-image of the scenario's stage, reading the flag the gate writes.
 function startIngestImageFor(
   scenario: ShiftedScenario,
-  s3: S3Client,
+  s3: RawS3,
   aws: AwsJsonStandIn
 ): IngestImage {
   const { stage, ssm } = scenario
