@@ -71,8 +71,8 @@ export const sleep = (ms: number) =>
   new Promise<void>((done) => setTimeout(done, ms))
 
 // A small, well-known 32-bit PRNG: reproducible and fast enough to draw
-// once per request.
-function mulberry32(seed: number): () => number {
+// once per request. Tests draw their own seeded values from it too.
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

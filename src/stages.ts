@@ -48,8 +48,10 @@ export function refuseMixedStages(settings: Settings, resources: Resources) {
   if (off.length === 0 || settings.allowMixedStages) return
   throw new InputError(
     `Stage is ${settings.stage}, but ${off.join(', ')} ` +
-      `${off.length === 1 ? 'does' : 'do'} not end with -${settings.stage} ` +
-      `(a status-object must name the stage in its bucket or key); ` +
-      `fix the names or set ${INPUTS.allowMixedStages}: true.`
+      `${off.length === 1 ? 'does' : 'do'} not end with -${settings.stage}` +
+      (off.some((name) => name.startsWith('s3://'))
+        ? ` (a ${INPUTS.statusObject} must name the stage in its bucket or key)`
+        : '') +
+      `; fix the names or set ${INPUTS.allowMixedStages}: true.`
   )
 }

@@ -5,6 +5,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { mulberry32 } from '../../sandbox/faults'
 import { runAction, type StopAt } from '../../sandbox/run-action'
 import type { Sandbox } from '../../sandbox/sandbox'
 import type { Scenario } from '../../sandbox/scenario'
@@ -53,18 +54,6 @@ function seedFrom(text: string | undefined): number {
 }
 const BULK = 260 // plain images added to the lot, each copied at least once
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL']
-
-/** mulberry32: a small, fast PRNG of 32-bit state, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /**
  * Two points per signal, one in each half of the drain (from the canary

@@ -37,14 +37,24 @@ function expectNoSecret(text: string, uri: string): void {
   }
 }
 
+/** Runs with RUNNER_DEBUG on, so debug lines are scanned too. */
+async function withDebugLines(use: () => Promise<void>): Promise<void> {
+  const previous = process.env.RUNNER_DEBUG
+  process.env.RUNNER_DEBUG = '1'
+  try {
+    await use()
+  } finally {
+    if (previous === undefined) delete process.env.RUNNER_DEBUG
+    else process.env.RUNNER_DEBUG = previous
+  }
+}
+
 describe('secrets', () => {
   it.each(['check', 'enter', 'exit'])(
     '%s never prints the URI or password',
     async (mode) => {
-      const previous = process.env.RUNNER_DEBUG
-      process.env.RUNNER_DEBUG = '1' // debug lines too
-      try {
-        await withSandbox(withPassword(), async (sandbox) => {
+      await withDebugLines(() =>
+        withSandbox(withPassword(), async (sandbox) => {
           const uri = sandbox.aws.ssm.get('/db/mongo-db-url-prod')!.value
           const result = await run(sandbox, mode, { 'settle-time': '0s' })
           expectNoSecret(emitted(result), uri)
@@ -56,20 +66,15 @@ describe('secrets', () => {
             expect(result.report?.verdict).not.toBe('error')
           }
         })
-      } finally {
-        if (previous === undefined) delete process.env.RUNNER_DEBUG
-        else process.env.RUNNER_DEBUG = previous
-      }
+      )
     }
   )
 
   it.each(['check', 'enter', 'exit'])(
     '%s given mongodb-uri as an input never prints the URI or password',
     async (mode) => {
-      const previous = process.env.RUNNER_DEBUG
-      process.env.RUNNER_DEBUG = '1' // debug lines too
-      try {
-        await withSandbox(withPassword(), async (sandbox) => {
+      await withDebugLines(() =>
+        withSandbox(withPassword(), async (sandbox) => {
           // The same credentials as the scenario's, so the login succeeds,
           // but given as an input: the SecureString is never read.
           const uri = `mongodb://gate:${ENCODED}@${sandbox.mongo.hostPort}/animl?authSource=admin`
@@ -100,10 +105,7 @@ describe('secrets', () => {
             expect(sandbox.mongo.commands).toContain('saslContinue')
           }
         })
-      } finally {
-        if (previous === undefined) delete process.env.RUNNER_DEBUG
-        else process.env.RUNNER_DEBUG = previous
-      }
+      )
     }
   )
 
