@@ -114,17 +114,11 @@ export async function signEveryoneOut(
         if (!name) continue
         result.users++
         if (dryRun) continue
+        const wait = nextAt - clock.now().getTime()
+        if (wait > 0) await sleepUnlessAborted(clock.sleep, wait, signal)
         // A stopped run signs nobody else out; the users left are counted
         // so the report says how far it got.
         if (signal?.aborted) {
-          result.skipped++
-          continue
-        }
-        const wait = nextAt - clock.now().getTime()
-        if (
-          wait > 0 &&
-          !(await sleepUnlessAborted(clock.sleep, wait, signal))
-        ) {
           result.skipped++
           continue
         }

@@ -14,7 +14,9 @@ import {
   section,
   table
 } from './markdown'
+import type { RunIdentity } from './provenance'
 import type { Report, ReportBatch, ReportFlag } from './report'
+import { heldTotal } from './drain/spool'
 import { drainSection } from './summary-drain'
 import { probeCell, probed, sessionsSection } from './summary-sessions'
 
@@ -137,8 +139,7 @@ function windowLine(report: Report): string {
     ? ` for ${formatDuration(Date.parse(report.startedAt) - Date.parse(since))} (since ${utc(since)})`
     : ' (since an unknown time)'
   const run = window.startedBy
-  const link =
-    run?.url && run.runId ? `[run ${run.runId}](${run.url})` : run?.runId
+  const link = run && (runLink(run) ?? run.runId)
   const who = [run?.actor && escape(run.actor), link].filter(Boolean)
   const by = who.length > 0 ? `, started by ${who.join(' in ')}` : ''
   const tooLong = window.longerThanMax
@@ -152,6 +153,10 @@ function windowLine(report: Report): string {
   return `🕒 Animl ${verb} in maintenance${age}${by}.${tooLong}`
 }
 
+function runLink(run: RunIdentity): string | undefined {
+  return run.url && run.runId ? `[run ${run.runId}](${run.url})` : undefined
+}
+
 function utc(iso: string): string {
   return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC')
 }
@@ -162,11 +167,8 @@ function nextStep(report: Report): string {
     return '➡️ Animl is already in maintenance: finish the deploy, then run `exit` to reopen it.'
   }
   if (report.mode === 'exit' && report.verdict === 'pass') {
-    const held = Object.values(report.drain?.counts.held ?? {}).reduce(
-      (a, b) => a + b,
-      0
-    )
-    if (held > 0) {
+    const counts = report.drain?.counts
+    if (counts && heldTotal(counts.held) > 0) {
       return '➡️ Look at the held objects below: images of a batch whose queue is gone need their zip uploaded again (see Troubleshooting in the README).'
     }
   }
@@ -258,8 +260,9 @@ function flagsSection(flags: readonly ReportFlag[]): string {
 function lastChange(flag: ReportFlag): string {
   const when = flag.modifiedAt ? utc(flag.modifiedAt) : ''
   const run = flag.changedByRun
+  const link = run && runLink(run)
   const who = run?.actor
-    ? `${escape(run.actor)}${run.url && run.runId ? ` ([run ${run.runId}](${run.url}))` : ''}`
+    ? `${escape(run.actor)}${link ? ` (${link})` : ''}`
     : flag.modifiedBy
       ? code(flag.modifiedBy)
       : ''

@@ -1,7 +1,7 @@
 // The drain of the parking lot; see drain.ts.
 export { drainParkingLot, type DrainClock } from './drain'
 export { decide } from './decide'
-export { emptyDrain } from './spool'
+export { emptyDrain, heldTotal } from './spool'
 export {
   reportDrain,
   writeJsonStreaming,

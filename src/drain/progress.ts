@@ -1,6 +1,7 @@
 // A log line every few seconds while the drain runs.
 import * as core from '@actions/core'
 import { formatDuration } from '../duration'
+import { heldTotal } from './spool'
 import type { DrainResult } from './types'
 
 const EVERY_MS = 5_000
@@ -31,7 +32,7 @@ export function progressLine(
   progress: Pick<Progress, 'total' | 'inFlight'>,
   elapsedMs: number
 ): string {
-  const held = Object.values(result.held).reduce((a, b) => a + b, 0)
+  const held = heldTotal(result.held)
   const done = result.moved + held + result.failed + result.bounced.length
   const rate = elapsedMs > 0 ? (result.moved * 1_000) / elapsedMs : 0
   const doneRate = elapsedMs > 0 ? (done * 1_000) / elapsedMs : 0

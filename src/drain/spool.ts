@@ -7,8 +7,14 @@ import {
   SAMPLE,
   type DrainResult,
   type FailedEntry,
-  type HeldEntry
+  type HeldEntry,
+  type HoldReason
 } from './types'
+
+/** Objects held, whatever the reason. */
+export function heldTotal(held: Readonly<Record<HoldReason, number>>): number {
+  return Object.values(held).reduce((a, b) => a + b, 0)
+}
 
 export function emptyDrain(spoolDir: string): DrainResult {
   return {

@@ -5,7 +5,12 @@ import * as core from '@actions/core'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { drainParkingLot, emptyDrain, type DrainResult } from '../drain'
+import {
+  drainParkingLot,
+  emptyDrain,
+  heldTotal,
+  type DrainResult
+} from '../drain'
 import { listPages } from '../drain/listing'
 import { sleepUnlessAborted } from '../abort'
 import { formatDuration } from '../duration'
@@ -102,7 +107,7 @@ async function drainInto(
 
 // Says what stays behind: "drained" alone would hide held images.
 function passReason(drain: DrainResult, dryRun: boolean): string {
-  const held = Object.values(drain.held).reduce((a, b) => a + b, 0)
+  const held = heldTotal(drain.held)
   const moved = plural(drain.moved, 'image')
   const kept = held > 0 ? `, ${plural(held, 'object')} held (see below)` : ''
   return dryRun
@@ -120,7 +125,7 @@ async function recount(
   drain: DrainResult
 ): Promise<void> {
   if (ctx.settings.dryRun || drain.stopped || ctx.signal.aborted) return
-  const held = Object.values(drain.held).reduce((a, b) => a + b, 0)
+  const held = heldTotal(drain.held)
   const left = held + drain.failed + drain.notResumed + drain.bounced.length
   let found = 0
   try {
