@@ -1,15 +1,10 @@
 // GitHub cancels a job with SIGINT, then SIGTERM, then kills it; the
 // `timeout` input stops a run the same way. Stopped at any point, the gate
 // loses nothing, deletes nothing unconfirmed, and a second run finishes.
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../sandbox/faults'
-import { runAction, type StopAt } from '../../sandbox/run-action'
-import type { Sandbox } from '../../sandbox/sandbox'
 import type { Scenario } from '../../sandbox/scenario'
-import { run, scenario, withSandbox, type GateRun } from './harness'
+import { run, scenario, withSandbox } from './harness'
 import {
   busyLot,
   copiedNotDeleted,
@@ -23,16 +18,6 @@ import {
 
 const FAST = { 'settle-time': '0s' }
 const CONCURRENCY = 16
-
-async function stopped(
-  sandbox: Sandbox,
-  mode: string,
-  inputs: Record<string, string>,
-  stop: StopAt
-): Promise<GateRun> {
-  const outDir = await mkdtemp(join(tmpdir(), `gate-${mode}-stop-`))
-  return (await runAction({ sandbox, mode, inputs, outDir, stop })) as GateRun
-}
 
 interface DrainCounts {
   moved: { key: string }[]
@@ -95,7 +80,7 @@ describe(`cancellation of exit (seed ${SEED})`, () => {
       const keys = parkedKeys(from)
       await withSandbox(from, async (sandbox) => {
         sandbox.s3proxy.log = []
-        const first = await stopped(sandbox, 'exit', FAST, {
+        const first = await run(sandbox, 'exit', FAST, {
           signal,
           afterCopies
         })
@@ -167,7 +152,7 @@ describe('cancellation of enter', () => {
             c.operation === 'PutParameter' &&
             (c.input as { Name?: string }).Name === '/api/maintenance-mode-prod'
         )
-      const result = await stopped(
+      const result = await run(
         sandbox,
         'enter',
         {},
@@ -199,7 +184,7 @@ describe('cancellation of enter', () => {
           (c) => c.operation === 'AdminUserGlobalSignOut'
         ).length
       // 5 a second: the whole pool would take 40 s.
-      const result = await stopped(
+      const result = await run(
         sandbox,
         'enter',
         { 'sign-out-user-pool': pool, 'sign-out-rate': '5' },
@@ -225,7 +210,7 @@ describe('cancellation of enter', () => {
   it('wakes from the wait at once on SIGINT', async () => {
     await withSandbox(scenario('before-deploy'), async (sandbox) => {
       const started = Date.now()
-      const result = await stopped(
+      const result = await run(
         sandbox,
         'enter',
         { 'wait-timeout': '10m', 'poll-interval': '5m' },

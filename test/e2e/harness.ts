@@ -2,7 +2,11 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runAction, type RunActionResult } from '../../sandbox/run-action'
+import {
+  runAction,
+  type RunActionResult,
+  type StopAt
+} from '../../sandbox/run-action'
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox'
 import { readScenario, type Scenario } from '../../sandbox/scenario'
 
@@ -27,13 +31,15 @@ export function scenario(name: string): Scenario {
   return readScenario(join('scenarios', `${name}.json`))
 }
 
+/** Runs one mode; with `stop`, signals the action when that says so. */
 export async function run(
   sandbox: Sandbox,
   mode: string,
-  inputs: Record<string, string> = {}
+  inputs: Record<string, string> = {},
+  stop?: StopAt
 ): Promise<GateRun> {
   const outDir = await mkdtemp(join(tmpdir(), `gate-${mode}-`))
-  return (await runAction({ sandbox, mode, inputs, outDir })) as GateRun
+  return (await runAction({ sandbox, mode, inputs, outDir, stop })) as GateRun
 }
 
 /** Starts a sandbox for one test and always stops it. */

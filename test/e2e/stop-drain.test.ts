@@ -1,32 +1,12 @@
 // A stop (GitHub's cancel, or `timeout`) reaches the drain itself: no copy
 // starts after it, and a stop during settle-time moves nothing at all,
 // since readers may still have the ingestion flag cached.
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runAction, type StopAt } from '../../sandbox/run-action'
 import type { Sandbox } from '../../sandbox/sandbox'
-import type { GateRun } from './harness'
-import { withSandbox } from './harness'
+import { run, withSandbox } from './harness'
 import { busyLot, LOT, parkedKeys, places } from './invariants'
 
 const CONCURRENCY = 16
-
-async function stopped(
-  sandbox: Sandbox,
-  inputs: Record<string, string>,
-  stop: StopAt
-): Promise<GateRun> {
-  const outDir = await mkdtemp(join(tmpdir(), 'gate-exit-stop-'))
-  return (await runAction({
-    sandbox,
-    mode: 'exit',
-    inputs,
-    outDir,
-    stop
-  })) as GateRun
-}
 
 const copies = (sandbox: Sandbox) =>
   sandbox.s3proxy.counts.get('CopyObject') ?? 0
@@ -36,8 +16,9 @@ describe('a stop reaches the drain', () => {
     const from = busyLot(1_500)
     await withSandbox(from, async (sandbox) => {
       let atSignal = -1
-      const result = await stopped(
+      const result = await run(
         sandbox,
+        'exit',
         { 'settle-time': '0s', concurrency: String(CONCURRENCY) },
         {
           signal: 'SIGINT',
@@ -78,8 +59,9 @@ describe('a stop reaches the drain', () => {
               '/images/maintenance-mode-prod'
         )
       const started = Date.now()
-      const result = await stopped(
+      const result = await run(
         sandbox,
+        'exit',
         { 'settle-time': '30s' },
         { signal: 'SIGTERM', when: wroteIngestion }
       )
